@@ -1,0 +1,5 @@
+export * from './envelope.js';
+export * from './transport.js';
+export { appendToOutbox, outboxMigrations, OUTBOX_CHANNEL, type OutboxTable } from './outbox.js';
+export { handleOnce, inboxMigrations, type InboxHandler, type InboxTable } from './inbox.js';
+export { OutboxRelay, type RelayOptions } from './relay.js';

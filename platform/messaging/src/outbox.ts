@@ -1,0 +1,58 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { MigrationSet } from '@emporium/db';
+import type { Envelope, MessageRegistry } from './envelope.js';
+
+/** Channel the relay LISTENs on; appendToOutbox NOTIFYs it, delivered by PostgreSQL at commit. */
+export const OUTBOX_CHANNEL = 'emporium_outbox';
+
+export interface OutboxTable {
+  seq: bigint | number;
+  id: string;
+  type: string;
+  envelope: Envelope;
+  created_at: Date;
+  sent_at: Date | null;
+  publish_attempts: number;
+  last_error: string | null;
+}
+
+/** Platform migrations, run in every service database that publishes (own history table). */
+export const outboxMigrations: MigrationSet = {
+  '0001_outbox': {
+    async up(db: Kysely<any>) {
+      await sql`
+        CREATE TABLE outbox (
+          seq bigserial PRIMARY KEY,
+          id uuid NOT NULL UNIQUE,
+          type text NOT NULL,
+          envelope jsonb NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          sent_at timestamptz,
+          publish_attempts integer NOT NULL DEFAULT 0,
+          last_error text
+        )`.execute(db);
+      // The relay only ever reads unsent rows, in order: keep that index small.
+      await sql`CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL`.execute(db);
+      await sql`CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL`.execute(db);
+    },
+  },
+};
+
+/**
+ * Appends messages to the outbox inside the caller's transaction (STYLE.md §6: no dual writes).
+ * Each envelope is validated first: an invalid message never reaches the table.
+ */
+export async function appendToOutbox(
+  trx: Transaction<any>,
+  registry: MessageRegistry,
+  envelopes: Envelope | Envelope[],
+): Promise<void> {
+  const list = Array.isArray(envelopes) ? envelopes : [envelopes];
+  if (list.length === 0) return;
+  for (const e of list) registry.validate(e);
+  await trx
+    .insertInto('outbox')
+    .values(list.map((e) => ({ id: e.id, type: e.type, envelope: JSON.stringify(e) })))
+    .execute();
+  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+}
