@@ -1,20 +1,37 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // EMPORIUM_TEST_MODE=embedded (default): embedded PostgreSQL and the embedded transport.
 // EMPORIUM_TEST_MODE=real: TEST_DATABASE_URL and TEST_AMQP_URL, plus the *.real.test.ts suites.
 const mode = process.env.EMPORIUM_TEST_MODE === 'real' ? 'real' : 'embedded';
 
+// Tests run the workspace packages from their TypeScript sources (their "@emporium/source" export),
+// so no build is needed first.
+const root = import.meta.dirname;
+const alias: Record<string, string> = {};
+for (const group of ['platform', 'services', 'sandboxes', 'tools', '.']) {
+  const dir = path.join(root, group);
+  const dirs = group === '.' ? ['contracts'] : existsSync(dir) ? readdirSync(dir) : [];
+  for (const d of dirs) {
+    const pkgDir = group === '.' ? path.join(root, d) : path.join(dir, d);
+    const file = path.join(pkgDir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8'));
+    const source = pkg.exports?.['.']?.['@emporium/source'];
+    if (source) alias[pkg.name] = path.join(pkgDir, source);
+  }
+}
+
 export default defineConfig({
-  resolve: { conditions: ['@emporium/source'] },
-  ssr: { resolve: { conditions: ['@emporium/source'] } },
+  resolve: { alias },
   test: {
-    include: mode === 'real' ? ['**/test/**/*.test.ts'] : ['**/test/**/*.test.ts'],
+    include: ['**/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', ...(mode === 'real' ? [] : ['**/*.real.test.ts'])],
     globalSetup: ['./platform/testing/src/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    fileParallelism: true,
     maxWorkers: 2,
   },
 });

@@ -4,7 +4,10 @@
  * the process with one line naming the variable.
  */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -31,57 +34,95 @@ function field<T>(kind: string, opts: Opts<T>, parse: (raw: string) => T, descri
 }
 
 export const str = (opts: Opts<string> & { minLength?: number }) =>
-  field<string>('string', opts, (raw) => {
-    if (opts.minLength !== undefined && raw.length < opts.minLength) {
-      throw new Error(`must be at least ${opts.minLength} characters`);
-    }
-    return raw;
-  }, () => 'string');
+  field<string>(
+    'string',
+    opts,
+    (raw) => {
+      if (opts.minLength !== undefined && raw.length < opts.minLength) {
+        throw new Error(`must be at least ${opts.minLength} characters`);
+      }
+      return raw;
+    },
+    () => 'string',
+  );
 
 export const int = (opts: Opts<number> & { min?: number; max?: number }) =>
-  field<number>('int', opts, (raw) => {
-    if (!/^-?\d+$/.test(raw.trim())) throw new Error('must be an integer');
-    const n = Number(raw);
-    if (opts.min !== undefined && n < opts.min) throw new Error(`must be ≥ ${opts.min}`);
-    if (opts.max !== undefined && n > opts.max) throw new Error(`must be ≤ ${opts.max}`);
-    return n;
-  }, () => `integer${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`);
+  field<number>(
+    'int',
+    opts,
+    (raw) => {
+      if (!/^-?\d+$/.test(raw.trim())) throw new Error('must be an integer');
+      const n = Number(raw);
+      if (opts.min !== undefined && n < opts.min) throw new Error(`must be ≥ ${opts.min}`);
+      if (opts.max !== undefined && n > opts.max) throw new Error(`must be ≤ ${opts.max}`);
+      return n;
+    },
+    () => `integer${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`,
+  );
 
 export const bool = (opts: Opts<boolean>) =>
-  field<boolean>('bool', opts, (raw) => {
-    const v = raw.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    throw new Error('must be true or false');
-  }, () => 'boolean');
+  field<boolean>(
+    'bool',
+    opts,
+    (raw) => {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw new Error('must be true or false');
+    },
+    () => 'boolean',
+  );
 
 export const url = (opts: Opts<string> & { protocols?: string[] }) =>
-  field<string>('url', opts, (raw) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      throw new Error('must be a URL');
-    }
-    if (opts.protocols && !opts.protocols.includes(parsed.protocol.replace(/:$/, ''))) {
-      throw new Error(`must be a URL with scheme ${opts.protocols.join(' or ')}`);
-    }
-    return raw;
-  }, () => `URL${opts.protocols ? ` (${opts.protocols.join(', ')})` : ''}`);
+  field<string>(
+    'url',
+    opts,
+    (raw) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new Error('must be a URL');
+      }
+      if (opts.protocols && !opts.protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+        throw new Error(`must be a URL with scheme ${opts.protocols.join(' or ')}`);
+      }
+      return raw;
+    },
+    () => `URL${opts.protocols ? ` (${opts.protocols.join(', ')})` : ''}`,
+  );
 
 export const oneOf = <const V extends string>(values: readonly V[], opts: Opts<V>) =>
-  field<V>('enum', opts, (raw) => {
-    if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
-    return raw as V;
-  }, () => values.join(' | '));
+  field<V>(
+    'enum',
+    opts,
+    (raw) => {
+      if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+      return raw as V;
+    },
+    () => values.join(' | '),
+  );
 
 export const list = (opts: Opts<string[]>) =>
-  field<string[]>('list', opts, (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean), () => 'comma-separated list');
+  field<string[]>(
+    'list',
+    opts,
+    (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    () => 'comma-separated list',
+  );
 
 export type ConfigSchema = Record<string, Field<unknown>>;
 export type ConfigOf<S extends ConfigSchema> = {
   readonly [K in keyof S]: S[K] extends Field<infer T>
-    ? S[K] extends { default: unknown } ? T : S[K] extends { optional: true } ? T | undefined : T
+    ? S[K] extends { default: unknown }
+      ? T
+      : S[K] extends { optional: true }
+        ? T | undefined
+        : T
     : never;
 };
 
@@ -128,8 +169,28 @@ export function loadConfigOrExit<S extends ConfigSchema>(service: string, schema
 /** A Markdown table of a schema, for the README's configuration reference. */
 export function configTable(schema: ConfigSchema): string {
   const rows = Object.entries(schema).map(([name, f]) => {
-    const def = f.secret ? '(secret, required)' : f.default !== undefined ? `\`${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}\`` : f.optional ? '(optional)' : '(required)';
+    const def = f.secret
+      ? '(secret, required)'
+      : f.default !== undefined
+        ? `\`${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}\``
+        : f.optional
+          ? '(optional)'
+          : '(required)';
     return `| \`${name}\` | ${f.describeType()} | ${def} | ${f.description} |`;
   });
   return ['| variable | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
+
+export const intList = (opts: Opts<number[]> & { min?: number }) =>
+  field<number[]>(
+    'int-list',
+    opts,
+    (raw) => {
+      const parts = raw.split(',').map((s) => s.trim());
+      if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new Error('must be comma-separated integers');
+      const values = parts.map(Number);
+      if (opts.min !== undefined && values.some((v) => v < (opts.min as number))) throw new Error(`every value must be ≥ ${opts.min}`);
+      return values;
+    },
+    () => 'comma-separated integers',
+  );

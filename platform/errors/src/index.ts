@@ -8,12 +8,7 @@ export class AppError extends Error {
   readonly expose: boolean;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(
-    code: string,
-    message: string,
-    status = 500,
-    options: { details?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, status = 500, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -30,8 +25,7 @@ export const conflict = (code: string, message: string, details?: Record<string,
   new AppError(code, message, 409, details ? { details } : {});
 export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) =>
   new AppError(code, message, 422, details ? { details } : {});
-export const unavailable = (code: string, message: string, cause?: unknown) =>
-  new AppError(code, message, 503, { cause });
+export const unavailable = (code: string, message: string, cause?: unknown) => new AppError(code, message, 503, { cause });
 
 /** RFC 9457 problem details, as every service answers them. */
 export interface Problem {

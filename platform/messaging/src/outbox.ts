@@ -42,11 +42,7 @@ export const outboxMigrations: MigrationSet = {
  * Appends messages to the outbox inside the caller's transaction (STYLE.md §6: no dual writes).
  * Each envelope is validated first: an invalid message never reaches the table.
  */
-export async function appendToOutbox(
-  trx: Transaction<any>,
-  registry: MessageRegistry,
-  envelopes: Envelope | Envelope[],
-): Promise<void> {
+export async function appendToOutbox(trx: Transaction<any>, registry: MessageRegistry, envelopes: Envelope | Envelope[]): Promise<void> {
   const list = Array.isArray(envelopes) ? envelopes : [envelopes];
   if (list.length === 0) return;
   for (const e of list) registry.validate(e);

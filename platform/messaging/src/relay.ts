@@ -35,6 +35,7 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private notified = false;
   private listener: pg.PoolClient | undefined;
   private lastPurge = 0;
   private readonly published;
@@ -109,6 +110,7 @@ export class OutboxRelay {
     await this.listen();
     while (this.running) {
       let count = 0;
+      this.notified = false;
       try {
         count = await this.publishBatch();
         backoff = 0;
@@ -125,7 +127,8 @@ export class OutboxRelay {
 
   /** Waits for a NOTIFY, the poll interval, or stop(). */
   private idle(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    // A NOTIFY that arrived while we were busy counts: do not sleep through it.
+    if (!this.running || this.notified) return Promise.resolve();
     if (!this.listener) void this.listen();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -141,7 +144,10 @@ export class OutboxRelay {
     if (this.listener || !this.running) return;
     try {
       const client = await this.options.db.pool.connect();
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => {
+        this.notified = true;
+        this.wake?.();
+      });
       client.on('error', () => {
         // The LISTEN connection broke (database restart): fall back to polling; idle() re-listens.
         this.listener = undefined;
@@ -170,6 +176,8 @@ export class OutboxRelay {
     if (Date.now() - this.lastPurge < 60_000) return;
     this.lastPurge = Date.now();
     await sql`DELETE FROM outbox WHERE seq IN (
-      SELECT seq FROM outbox WHERE sent_at < now() - make_interval(secs => ${this.retentionMs / 1000}) LIMIT 5000)`.execute(this.options.db);
+      SELECT seq FROM outbox WHERE sent_at < now() - make_interval(secs => ${this.retentionMs / 1000}) LIMIT 5000)`.execute(
+      this.options.db,
+    );
   }
 }

@@ -50,7 +50,10 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (usePretty) {
-    return pino(common, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: options.destination ?? 1 }));
+    return pino(
+      common,
+      pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: options.destination ?? 1 }),
+    );
   }
   return options.destination ? pino(common, options.destination as pino.DestinationStream) : pino(common);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@emporium/db';
@@ -17,6 +17,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     return async () => {};
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'emporium-test-pg-'));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach the folder
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort() });
   process.env.TEST_DATABASE_URL = pg.url;
   return async () => {

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger, Metrics } from '@emporium/observability';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { installHttpMetrics } from './http-metrics.js';
+import { installProblemHandlers } from './problems.js';
+
+export type ServiceApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean>;
+}
+
+export interface ServiceAppOptions {
+  name: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  metrics: Metrics;
+  readiness?: ReadinessCheck[];
+  /** Largest request body in bytes; larger → 413 problem+json. Default 64 KiB. */
+  bodyLimit?: number;
+  /** Serve the OpenAPI document at /docs/json and the UI at /docs. Default true. */
+  docs?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * A Fastify app with what every service answers the same way: /healthz, /readyz, /metrics,
+ * /docs (OpenAPI from the route schemas), request ids, problem+json errors, body limits.
+ * It never listens: tests use inject() or port 0.
+ */
+export async function createServiceApp(options: ServiceAppOptions): Promise<ServiceApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // Honour a caller's request id when it is well-formed, so one id follows a request across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+  installHttpMetrics(app, options.metrics);
+
+  if (options.docs ?? true) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: `Emporium ${options.name}`, version: options.version ?? '0.1.0', description: options.description ?? '' },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  const hidden = { schema: { hide: true } };
+  let shuttingDown = false;
+  app.decorate('markShuttingDown', () => {
+    shuttingDown = true;
+  });
+
+  app.get('/healthz', hidden, async () => ({ status: 'ok' }));
+  app.get('/readyz', hidden, async (_request, reply) => {
+    const results: Record<string, boolean> = {};
+    await Promise.all(
+      (options.readiness ?? []).map(async (c) => {
+        results[c.name] = await c.check().catch(() => false);
+      }),
+    );
+    const ready = !shuttingDown && Object.values(results).every(Boolean);
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : shuttingDown ? 'shutting_down' : 'not_ready', checks: results });
+  });
+  app.get('/metrics', hidden, async (_request, reply) => {
+    reply.type(options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Readiness answers 503 from now on (graceful shutdown). */
+    markShuttingDown(): void;
+  }
+}

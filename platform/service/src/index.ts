@@ -1,0 +1,14 @@
+export { createServiceApp, type ServiceApp, type ServiceAppOptions, type ReadinessCheck } from './app.js';
+export { sendProblem } from './problems.js';
+export { httpConfig, databaseConfig, messagingConfig } from './base-config.js';
+export {
+  startService,
+  runMain,
+  dispatcher,
+  queueSpecOf,
+  type ServiceModule,
+  type ServiceContext,
+  type StartOptions,
+  type RunningService,
+  type BackgroundJob,
+} from './runtime.js';
