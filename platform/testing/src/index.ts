@@ -1,3 +1,5 @@
 export { freePort } from './ports.js';
 export { testMode, testServerUrl, testAmqpUrl, uniqueName, createTestDatabase, type TestMode } from './env.js';
 export { waitFor } from './wait.js';
+export { startTestService, createTestTransport, type TestService } from './service.js';
+export { spawnTs, type Child } from './child.js';
