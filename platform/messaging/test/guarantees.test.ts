@@ -154,7 +154,7 @@ describe(`messaging guarantees on the ${testMode() === 'real' ? 'RabbitMQ' : 'em
     expect(attempts).toEqual([1, 2, 3, 4]);
     await waitFor(async () => (await effectStats(db)).distinct === 49, { description: 'the other 49 effects' });
     const [parked] = await transport.listParked(spec.name);
-    expect((parked?.envelope?.data as { n: number }).n).toBe(13);
+    expect(parked?.envelope?.data).toEqual({ n: 13 });
     expect(parked?.lastError).toContain('cannot handle thirteen');
 
     fixed = true;
