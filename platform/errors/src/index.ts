@@ -42,15 +42,22 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/**
+ * 502/503/504 say that a dependency failed, not what broke inside: their stable code and the
+ * message (written to name only the service, never a URL or a stack) reach the client so it
+ * knows to retry. Every other 5xx is `internal_error` with no detail.
+ */
+const UPSTREAM_STATUSES = new Set([502, 503, 504]);
+
 /** Builds the problem body for an error. A 5xx body says nothing internal. */
 export function toProblem(error: AppError, context: { instance?: string; requestId?: string; traceId?: string } = {}): Problem {
   const problem: Problem = {
     type: `https://emporium.dev/problems/${error.code}`,
-    title: error.expose ? titleFor(error.status) : 'Internal Server Error',
+    title: error.expose || UPSTREAM_STATUSES.has(error.status) ? titleFor(error.status) : 'Internal Server Error',
     status: error.status,
-    code: error.expose ? error.code : error.status === 503 ? error.code : 'internal_error',
+    code: error.expose || UPSTREAM_STATUSES.has(error.status) ? error.code : 'internal_error',
   };
-  if (error.expose || error.status === 503) problem.detail = error.message;
+  if (error.expose || UPSTREAM_STATUSES.has(error.status)) problem.detail = error.message;
   if (error.expose && error.details) Object.assign(problem, { errors: error.details });
   if (context.instance) problem.instance = context.instance;
   if (context.requestId) problem.requestId = context.requestId;

@@ -1,0 +1,14 @@
+import type { GatewayConfig } from './config.js';
+
+/** A public path prefix and the service that answers under it. */
+export interface Upstream {
+  /** Requests to `prefix` and `prefix/*`, any method, go to the service with their path unchanged. */
+  prefix: `/api/${string}`;
+  /** The service's name: in metrics, logs and the 503/504 a client sees. */
+  service: string;
+  /** Internal base URL of the service (from the config; never shown to clients). */
+  url: string;
+}
+
+/** The route table: one line per service behind the gateway. */
+export const upstreamsOf = (config: GatewayConfig): Upstream[] => [{ prefix: '/api/catalog', service: 'catalog', url: config.CATALOG_URL }];
