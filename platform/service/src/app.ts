@@ -3,7 +3,7 @@ import type { Logger, Metrics } from '@emporium/observability';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchema, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { installHttpMetrics } from './http-metrics.js';
 import { installProblemHandlers } from './problems.js';
@@ -30,6 +30,9 @@ export interface ServiceAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** Route options that keep a route out of the OpenAPI document (probes, proxies). */
+export const HIDDEN_FROM_DOCS: { schema: FastifySchema } = { schema: { hide: true } as FastifySchema };
+
 /**
  * A Fastify app with what every service answers the same way: /healthz, /readyz, /metrics,
  * /docs (OpenAPI from the route schemas), request ids, problem+json errors, body limits.
@@ -44,8 +47,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -67,7 +69,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  const hidden = { schema: { hide: true } };
+  const hidden = HIDDEN_FROM_DOCS;
   let shuttingDown = false;
   app.decorate('markShuttingDown', () => {
     shuttingDown = true;

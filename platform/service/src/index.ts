@@ -1,4 +1,4 @@
-export { createServiceApp, type ServiceApp, type ServiceAppOptions, type ReadinessCheck } from './app.js';
+export { createServiceApp, HIDDEN_FROM_DOCS, type ServiceApp, type ServiceAppOptions, type ReadinessCheck } from './app.js';
 export { sendProblem } from './problems.js';
 export { httpConfig, databaseConfig, messagingConfig } from './base-config.js';
 export {

@@ -2,7 +2,7 @@
  * The README's start line on a fresh checkout: `npm start` builds, starts the embedded
  * PostgreSQL and every service, prints the URLs, and the gateway answers with the demo catalog.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,7 +67,12 @@ describe('the quick start (embedded mode)', () => {
     expect(body.items.length).toBeGreaterThanOrEqual(30);
 
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
-    process.kill(-(child.pid as number), 'SIGTERM'); // the npm process group: npm and node
+    // SIGTERM to the system's own process (npm → sh → node), as an orchestrator would send it;
+    // it drains and exits 0, and npm passes that code on.
+    const ps = execFileSync('ps', ['-o', 'pid=,args=', '-g', String(child.pid)]).toString();
+    const line = ps.split('\n').find((l) => /^\s*\d+\s+\S*node\s+\S*tools\/cli\/dist\/main\.js start/.test(l));
+    expect(line).toBeTruthy();
+    process.kill(Number.parseInt(String(line).trim(), 10), 'SIGTERM');
     expect(await exited).toBe(0);
   }, 200_000);
 });

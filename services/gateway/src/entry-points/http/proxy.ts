@@ -1,6 +1,6 @@
 import { AppError } from '@emporium/errors';
 import type { HeaderValue, HttpClient, HttpResponse } from '@emporium/http-client';
-import type { ServiceApp } from '@emporium/service';
+import { HIDDEN_FROM_DOCS, type ServiceApp } from '@emporium/service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -86,8 +86,7 @@ export async function registerProxy(app: ServiceApp, prefix: string, client: Htt
       }
     };
 
-    const options = { schema: { hide: true } };
-    scope.all(prefix, options, forward);
-    scope.all(`${prefix}/*`, options, forward);
+    scope.all(prefix, HIDDEN_FROM_DOCS, forward);
+    scope.all(`${prefix}/*`, HIDDEN_FROM_DOCS, forward);
   });
 }
