@@ -168,15 +168,16 @@ export function loadConfigOrExit<S extends ConfigSchema>(service: string, schema
 
 /** A Markdown table of a schema, for the README's configuration reference. */
 export function configTable(schema: ConfigSchema): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
   const rows = Object.entries(schema).map(([name, f]) => {
-    const def = f.secret
-      ? '(secret, required)'
-      : f.default !== undefined
+    const secret = f.secret ? ', secret' : '';
+    const def =
+      f.default !== undefined
         ? `\`${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}\``
         : f.optional
-          ? '(optional)'
-          : '(required)';
-    return `| \`${name}\` | ${f.describeType()} | ${def} | ${f.description} |`;
+          ? `(optional${secret})`
+          : `(required${secret})`;
+    return `| \`${name}\` | ${cell(f.describeType())} | ${def} | ${cell(f.description)} |`;
   });
   return ['| variable | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
