@@ -127,6 +127,9 @@ export type ConfigOf<S extends ConfigSchema> = {
 };
 
 export function defineConfig<const S extends ConfigSchema>(schema: S): S {
+  for (const [name, f] of Object.entries(schema)) {
+    if (f.secret && f.default !== undefined) throw new Error(`config schema: ${name} is a secret and must not have a default`);
+  }
   return schema;
 }
 

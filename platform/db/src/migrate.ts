@@ -13,8 +13,9 @@ class InCodeProvider implements MigrationProvider {
 }
 
 /**
- * Runs every pending migration in one transaction per migration, under Kysely's advisory lock,
- * so replicas starting together never run one twice. Several sets (the service's own and the
+ * Runs every pending migration under Kysely's migration lock (an advisory lock, in one
+ * transaction with the migrations: all pending ones apply, or none), so replicas starting
+ * together never run one twice. Several sets (the service's own and the
  * platform's outbox/inbox) share one database, each with its own history table.
  */
 export async function migrate(db: Kysely<any>, set: MigrationSet, table = 'schema_migrations'): Promise<string[]> {

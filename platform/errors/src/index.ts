@@ -52,7 +52,7 @@ const UPSTREAM_STATUSES = new Set([502, 503, 504]);
 /** Builds the problem body for an error. A 5xx body says nothing internal. */
 export function toProblem(error: AppError, context: { instance?: string; requestId?: string; traceId?: string } = {}): Problem {
   const problem: Problem = {
-    type: `https://emporium.dev/problems/${error.code}`,
+    type: `https://emporium.dev/problems/${error.expose || UPSTREAM_STATUSES.has(error.status) ? error.code : 'internal_error'}`,
     title: error.expose || UPSTREAM_STATUSES.has(error.status) ? titleFor(error.status) : 'Internal Server Error',
     status: error.status,
     code: error.expose || UPSTREAM_STATUSES.has(error.status) ? error.code : 'internal_error',

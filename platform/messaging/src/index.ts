@@ -4,4 +4,4 @@ export { appendToOutbox, outboxMigrations, OUTBOX_CHANNEL, type OutboxTable } fr
 export { handleOnce, inboxMigrations, type InboxHandler, type InboxTable } from './inbox.js';
 export { OutboxRelay, type RelayOptions } from './relay.js';
 export { EmbeddedTransport, embeddedBrokerMigrations, type EmbeddedTransportOptions } from './embedded.js';
-export { RabbitMqTransport } from './rabbitmq.js';
+export { RabbitMqTransport, type RabbitMqTransportOptions, parkingQueueOf, retryQueueOf } from './rabbitmq.js';

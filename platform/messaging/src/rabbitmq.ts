@@ -54,7 +54,15 @@ const DEFAULT_MAX_RECONNECT_DELAY_MS = 5_000;
 const FIRST_RECONNECT_DELAY_MS = 100;
 const SOCKET_CONNECT_TIMEOUT_MS = 10_000;
 const HEALTH_TIMEOUT_MS = 5_000;
+/**
+ * Bounds on broker round trips that could otherwise wait for ever on a broker that is alive (it
+ * answers heartbeats) but stuck on one queue — say a quorum queue that has not recovered after a
+ * crash. A setup that times out is abandoned and retried on a new connection or channel.
+ */
+const SETUP_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 5_000;
 const REPLAY_BATCH = 100;
+const LIST_PARKED_MAX = 1_000;
 /**
  * The quorum queue's own delivery limit sits above maxAttempts: our code parks a failing message
  * itself; the broker's limit only catches what our code cannot — a handler that crashes the
@@ -109,6 +117,7 @@ export class RabbitMqTransport implements Transport {
   private readonly logger: Logger;
   private readonly publishTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly maxReconnectDelayMs: number;
   private readonly publisher: BrokerLink;
   private readonly subscriber: BrokerLink;
   /** Every spec given to declare(), by queue name: declared again after a reconnect. */
@@ -132,6 +141,7 @@ export class RabbitMqTransport implements Transport {
     const url = withDefaultHeartbeat(options.url, options.heartbeatSeconds ?? 10);
     const name = options.connectionName ?? 'emporium';
     const maxDelayMs = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
+    this.maxReconnectDelayMs = maxDelayMs;
 
     const m = options.metrics;
     this.consumed = m?.counter('emporium_messages_consumed_total', 'Messages handled by a consumer, by outcome (ok, retried, parked)', [
@@ -191,7 +201,11 @@ export class RabbitMqTransport implements Transport {
     this.assertOpen();
     const policies = queues.map(policyOf);
     const model = await this.publisher.whenReady(this.connectTimeoutMs);
-    await withChannel(model, this.logger, (ch) => declareTopology(ch, this.exchange, policies));
+    await withTimeout(
+      withChannel(model, this.logger, (ch) => declareTopology(ch, this.exchange, policies)),
+      SETUP_TIMEOUT_MS,
+      () => unavailable('broker_declare_timeout', `RabbitMQ did not declare the topology within ${SETUP_TIMEOUT_MS} ms`),
+    );
     // Remembered only once the broker accepted them: a spec the broker rejects (say, changed
     // queue arguments) must fail the start, not every reconnect after it.
     for (const p of policies) this.specs.set(p.name, p);
@@ -253,11 +267,13 @@ export class RabbitMqTransport implements Transport {
 
   async listParked(queue: string, limit = 100): Promise<ParkedMessage[]> {
     const model = this.requireModel();
+    // Every listed message is held un-acked until the channel closes: keep that bounded.
+    const max = Math.min(Math.max(0, limit), LIST_PARKED_MAX);
     const parked: ParkedMessage[] = [];
     await withChannel(model, this.logger, async (ch) => {
       // basic.get without ack, then the channel closes: the broker puts every message back
       // where it was. Listing never removes anything.
-      while (parked.length < limit) {
+      while (parked.length < max) {
         const msg = await ch.get(parkingQueueOf(queue), { noAck: false });
         if (!msg) break;
         parked.push(toParkedMessage(queue, msg));
@@ -310,18 +326,26 @@ export class RabbitMqTransport implements Transport {
         moved += batch.length;
       }
     } finally {
-      await ch.close().catch(() => {});
+      await closeChannel(ch);
     }
     this.logger.info({ queue, moved }, 'rabbitmq: parked messages replayed');
     return moved;
   }
 
+  /**
+   * `topologyDeclared`: the exchange and every declared queue exist, and every consumer of ours is
+   * registered on its queue. The last part matters: after a broker crash, RabbitMQ 3.10 can keep a
+   * quorum queue's metadata (a passive declare succeeds) while the queue itself never comes back
+   * (its registration with Ra was not yet saved); consuming from it then waits for ever. Readiness
+   * fails instead of the service hanging silently (F9).
+   */
   async health(): Promise<TransportHealth> {
     if (this.closed) return { connected: false, topologyDeclared: false };
     this.publisher.start();
     const connected = this.isConnected();
     const model = this.publisher.current();
     if (!connected || !model || !this.declaredOnce) return { connected, topologyDeclared: false };
+    if ([...this.consumers].some((c) => !c.stopping && !c.channel)) return { connected, topologyDeclared: false };
     const names = [...this.specs.values()].flatMap(queueNamesOf);
     const topologyDeclared = await withTimeout(
       withChannel(model, this.logger, async (ch) => {
@@ -354,10 +378,14 @@ export class RabbitMqTransport implements Transport {
   }
 
   private async onSubscriberOpen(model: ChannelModel): Promise<void> {
+    // Not awaited: one consumer whose queue does not answer (a quorum queue that did not recover)
+    // must not hold the connection, and every other consumer on it, hostage.
     for (const c of this.consumers) {
-      // A start begun on the previous connection fails with it; wait for that before starting anew.
-      await c.starting?.catch(() => {});
-      await this.ensureConsumer(c, model).catch((err: unknown) => {
+      void (async () => {
+        // A start begun on the previous connection fails with it; wait for that before starting anew.
+        await c.starting?.catch(() => {});
+        await this.ensureConsumer(c, model);
+      })().catch((err: unknown) => {
         this.logger.warn({ err, queue: c.policy.name }, 'rabbitmq: consumer could not be restarted; retrying');
         this.scheduleConsumerRestart(c);
       });
@@ -425,17 +453,30 @@ export class RabbitMqTransport implements Transport {
     ch.on('error', (err: Error) => this.logger.warn({ err, queue }, 'rabbitmq: consumer channel closed by the broker'));
     ch.on('close', () => this.onConsumerChannelClosed(c, ch));
     trackReturns(ch);
-    try {
+    const subscribe = async () => {
       // Idempotent, and a restarted broker may come back without a non-replicated queue.
       const declared = this.specs.get(queue);
       if (declared) await declareTopology(ch, this.exchange, [declared]);
       await ch.prefetch(c.policy.prefetch);
-      const { consumerTag } = await ch.consume(queue, (msg) => this.onDelivery(c, ch, msg), { noAck: false });
+      return ch.consume(queue, (msg) => this.onDelivery(c, ch, msg), { noAck: false });
+    };
+    try {
+      const { consumerTag } = await withTimeout(
+        subscribe(),
+        SETUP_TIMEOUT_MS,
+        () => new Error(`consumer on ${queue} not registered within ${SETUP_TIMEOUT_MS} ms`),
+      );
+      if (c.stopping) {
+        // Stopped while this start was pending: stop() did not wait for it (a queue that does not
+        // answer would hold the shutdown); deliveries that came meanwhile were not handled.
+        await closeChannel(ch);
+        return;
+      }
       c.channel = ch;
       c.consumerTag = consumerTag;
       c.restartAttempt = 0;
     } catch (error) {
-      await ch.close().catch(() => {});
+      await closeChannel(ch);
       throw error;
     }
   }
@@ -452,11 +493,15 @@ export class RabbitMqTransport implements Transport {
   private scheduleConsumerRestart(c: ActiveConsumer): void {
     if (c.restartTimer || c.stopping || this.closed) return;
     c.restartAttempt++;
-    const delay = backoffDelay(c.restartAttempt, FIRST_RECONNECT_DELAY_MS, DEFAULT_MAX_RECONNECT_DELAY_MS);
+    const delay = backoffDelay(c.restartAttempt, FIRST_RECONNECT_DELAY_MS, this.maxReconnectDelayMs);
     c.restartTimer = setTimeout(() => {
       c.restartTimer = undefined;
       const model = this.subscriber.current();
-      if (!model) return; // the connection is down: its onOpen restarts every consumer
+      if (!model) {
+        // (Re)connecting: ask again later; ensureConsumer is a no-op once onOpen restarted it.
+        this.scheduleConsumerRestart(c);
+        return;
+      }
       this.ensureConsumer(c, model).catch((err: unknown) => {
         this.logger.warn({ err, queue: c.policy.name }, 'rabbitmq: consumer could not be restarted; retrying');
         this.scheduleConsumerRestart(c);
@@ -471,6 +516,8 @@ export class RabbitMqTransport implements Transport {
       ch.close().catch(() => {});
       return;
     }
+    // Stopping: left un-acked, the broker gives it to another consumer when the channel closes.
+    if (c.stopping) return;
     // Never throws into amqplib: an exception there would close the channel for every message.
     const work = this.handleDelivery(c, ch, msg).catch((err: unknown) =>
       this.logger.error({ err, queue: c.policy.name }, 'rabbitmq: delivery handling failed'),
@@ -580,15 +627,16 @@ export class RabbitMqTransport implements Transport {
     c.stopping ??= (async () => {
       clearTimeout(c.restartTimer);
       c.restartTimer = undefined;
-      await c.starting?.catch(() => {});
+      // A start still pending is not awaited: it sees `stopping` and undoes itself, or fails when
+      // the connection closes.
       const ch = c.channel;
       if (ch && c.consumerTag) {
         // No new deliveries after cancel-ok; those already received are in flight below.
-        await ch.cancel(c.consumerTag).catch(() => {});
+        await withTimeout(ch.cancel(c.consumerTag), CLOSE_TIMEOUT_MS, () => new Error('cancel timed out')).catch(() => {});
       }
       while (c.inFlight.size > 0) await Promise.allSettled([...c.inFlight]);
       c.channel = undefined;
-      if (ch) await ch.close().catch(() => {});
+      if (ch) await closeChannel(ch);
       this.consumers.delete(c);
       this.onLinkStateChange('consume', false);
     })();
@@ -614,7 +662,8 @@ interface BrokerLinkOptions {
  * One AMQP connection that comes back by itself. amqplib 2.3's opt-in `recovery` also reconnects,
  * but while it is down its createChannel() waits for the next connection instead of failing, and
  * publish() must fail at once then (the relay backs off; the outbox keeps the messages). Here the
- * state is explicit: `ready` only after onOpen (topology, channels, consumers) completed.
+ * state is explicit: `ready` only after onOpen (topology, the publish channel) completed; consumers
+ * are restarted from onOpen without holding it.
  */
 class BrokerLink {
   private model: ChannelModel | undefined;
@@ -624,6 +673,8 @@ class BrokerLink {
   private connectedBefore = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Why the last attempt failed (credentials masked), for the error of a caller that gave up waiting. */
+  private lastFailure: string | undefined;
   private readonly waiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
 
   constructor(private readonly o: BrokerLinkOptions) {}
@@ -662,7 +713,8 @@ class BrokerLink {
         };
         const timer = setTimeout(() => {
           this.waiters.delete(waiter);
-          reject(unavailable('broker_unavailable', `RabbitMQ not reachable within ${timeoutMs} ms (${this.o.name})`));
+          const why = this.lastFailure ? `: ${this.lastFailure}` : '';
+          reject(unavailable('broker_unavailable', `RabbitMQ not reachable within ${timeoutMs} ms (${this.o.name})${why}`));
         }, timeoutMs);
         this.waiters.add(waiter);
       });
@@ -678,7 +730,7 @@ class BrokerLink {
     const model = this.model;
     this.model = undefined;
     this.isReady = false;
-    if (model) await model.close().catch(() => {});
+    if (model) await closeModel(model);
   }
 
   private async connectOnce(): Promise<void> {
@@ -687,7 +739,11 @@ class BrokerLink {
     try {
       model = await connect(this.o.url, { clientProperties: { connection_name: this.o.name }, timeout: SOCKET_CONNECT_TIMEOUT_MS });
     } catch (err) {
-      this.o.logger.warn({ err: safeError(err), connection: this.o.name, attempt: this.attempt + 1 }, 'rabbitmq: connection failed');
+      // Every attempt while the broker is away would flood the log: the first, then every tenth.
+      const level = this.attempt === 0 || (this.attempt + 1) % 10 === 0 ? 'warn' : 'debug';
+      const error = safeError(err);
+      this.lastFailure = error.message;
+      this.o.logger[level]({ err: error, connection: this.o.name, attempt: this.attempt + 1 }, 'rabbitmq: connection failed');
       this.scheduleReconnect();
       return;
     }
@@ -700,21 +756,24 @@ class BrokerLink {
     );
     model.on('unblocked', () => this.o.logger.info({ connection: this.o.name }, 'rabbitmq: connection unblocked'));
     if (this.stopped) {
-      await model.close().catch(() => {});
+      await closeModel(model);
       return;
     }
     this.model = model;
     try {
-      await this.o.onOpen(model);
+      await withTimeout(this.o.onOpen(model), SETUP_TIMEOUT_MS, () => new Error(`setup did not complete within ${SETUP_TIMEOUT_MS} ms`));
     } catch (err) {
+      this.lastFailure = `setup failed: ${safeError(err).message}`;
       this.o.logger.warn({ err, connection: this.o.name }, 'rabbitmq: setup after connecting failed; reconnecting');
       // Closing emits 'close' → onClosed → a new attempt after a backoff.
-      if (this.model === model) await model.close().catch(() => this.onClosed(model));
+      await closeModel(model);
+      this.onClosed(model);
       return;
     }
     if (this.model !== model || this.stopped) return; // lost during setup: onClosed took over
     this.isReady = true;
     this.attempt = 0;
+    this.lastFailure = undefined;
     const reconnected = this.connectedBefore;
     this.connectedBefore = true;
     this.o.logger.info({ connection: this.o.name }, reconnected ? 'rabbitmq: reconnected' : 'rabbitmq: connected');
@@ -813,6 +872,21 @@ async function declareTopology(ch: Channel, exchange: string, policies: Policy[]
   }
 }
 
+/**
+ * Closes a connection, and drops its socket if the broker does not answer connection.close in
+ * time: amqplib then fails every channel and emits 'close' as for a lost link.
+ */
+async function closeModel(model: ChannelModel): Promise<void> {
+  await withTimeout(model.close(), CLOSE_TIMEOUT_MS, () => new Error('connection.close not answered')).catch((err: Error) => {
+    // `stream` is amqplib's socket: not in its types, present at run time (lib/connection.js).
+    (model.connection as unknown as { stream?: { destroy(error?: Error): void } }).stream?.destroy(err);
+  });
+}
+
+async function closeChannel(ch: Channel): Promise<void> {
+  await withTimeout(ch.close(), CLOSE_TIMEOUT_MS, () => new Error('channel.close not answered')).catch(() => {});
+}
+
 /** Runs work on a short-lived channel; the channel is closed afterwards whatever happens. */
 async function withChannel<T>(model: ChannelModel, logger: Logger, work: (ch: Channel) => Promise<T>): Promise<T> {
   const ch = await model.createChannel();
@@ -821,7 +895,7 @@ async function withChannel<T>(model: ChannelModel, logger: Logger, work: (ch: Ch
   try {
     return await work(ch);
   } finally {
-    await ch.close().catch(() => {});
+    await closeChannel(ch);
   }
 }
 

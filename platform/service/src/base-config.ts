@@ -45,7 +45,7 @@ export const messagingConfig = () => ({
   CONSUMER_MAX_ATTEMPTS: int({ default: 5, min: 1, max: 100, description: 'Deliveries of a failing message before it is parked' }),
   CONSUMER_RETRY_DELAYS_MS: intList({
     default: [1_000, 5_000, 30_000, 120_000],
-    min: 0,
+    min: 1,
     description: 'Backoff between attempts (comma-separated ms; the last repeats)',
   }),
 });

@@ -212,7 +212,6 @@ export async function startService<DB, S extends ConfigSchema>(
       consumer = await transport.consume(spec, dispatcher(db, module.name, messages, module.consumes.handlers, logger));
     }
     relay?.start();
-    const jobs = module.jobs?.(ctx) ?? [];
 
     let url = '';
     if (options.listen !== false) {
@@ -221,6 +220,7 @@ export async function startService<DB, S extends ConfigSchema>(
     } else {
       await app.ready();
     }
+    const jobs = module.jobs?.(ctx) ?? [];
     logger.info({ url, transport: transport?.kind }, `${module.name} started`);
 
     let stopping: Promise<void> | undefined;

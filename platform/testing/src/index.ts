@@ -3,3 +3,5 @@ export { testMode, testServerUrl, testAmqpUrl, uniqueName, createTestDatabase, t
 export { waitFor } from './wait.js';
 export { startTestService, createTestTransport, type TestService } from './service.js';
 export { spawnTs, type Child } from './child.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { startRabbitNode, type RabbitNode, type RabbitNodeOptions } from './rabbitmq-node.js';
