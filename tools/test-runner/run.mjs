@@ -53,6 +53,11 @@ for (const mode of modes) {
   const failed =
     report.numFailedTests +
     report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed')).length;
+  if (run.status !== 0 && failed === 0) {
+    // Vitest fails a run on an error outside any test (an unhandled rejection, a crash in a hook).
+    console.error(`[${mode}] vitest exited ${run.status} with no failed test: an error outside the tests (see above)`);
+    failed += 1;
+  }
   const skipped = report.numPendingTests + report.numTodoTests;
   totals.passed += passed;
   totals.failed += failed;

@@ -1,7 +1,6 @@
 import { createDb, type Db, migrate, type MigrationSet, sql } from '@emporium/db';
 import type { Logger, Metrics } from '@emporium/observability';
 import type { Kysely } from 'kysely';
-import type pg from 'pg';
 import type { Envelope } from './envelope.js';
 import {
   type ConsumerHandle,
@@ -15,6 +14,7 @@ import {
   type TransportHealth,
   topicMatches,
 } from './transport.js';
+import { NotifyWaker } from './waker.js';
 
 /**
  * The broker of the embedded mode: queues live in a PostgreSQL database of their own and the
@@ -201,9 +201,7 @@ interface Leased {
 class EmbeddedConsumer {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private notified = false;
-  private listener: pg.PoolClient | undefined;
+  private readonly waker: NotifyWaker;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxAttempts: number;
   private readonly prefetch: number;
@@ -221,6 +219,7 @@ class EmbeddedConsumer {
   ) {
     this.maxAttempts = spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.prefetch = spec.prefetch ?? 16;
+    this.waker = new NotifyWaker(db.pool, channelOf(spec.name), logger);
     this.consumed = metrics?.counter('emporium_messages_consumed_total', 'Messages handled by a consumer, by outcome', [
       'queue',
       'type',
@@ -239,23 +238,14 @@ class EmbeddedConsumer {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.waker.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
-    const client = this.listener;
-    this.listener = undefined;
-    if (client) {
-      try {
-        await client.query(`UNLISTEN ${channelOf(this.spec.name)}`);
-        client.release();
-      } catch {
-        client.release(true);
-      }
-    }
+    await this.waker.close();
   }
 
   private async run(): Promise<void> {
-    await this.listen();
+    await this.waker.listen();
     let backoff = 0;
     while (this.running) {
       const free = this.prefetch - this.inFlight.size;
@@ -265,24 +255,24 @@ class EmbeddedConsumer {
       }
       let leased: Leased[];
       let parked: number;
-      this.notified = false;
+      this.waker.beginWork();
       try {
         ({ leased, parked } = await this.lease(free));
         backoff = 0;
       } catch (error) {
         backoff = Math.min(10_000, backoff ? backoff * 2 : 100);
         this.logger.warn({ err: error, queue: this.spec.name }, 'embedded consumer: lease failed; backing off');
-        await this.idle(backoff);
+        await this.waker.idle(backoff);
         continue;
       }
       for (const m of leased) {
         const p = this.deliver(m).finally(() => {
           this.inFlight.delete(p);
-          this.wake?.();
+          this.waker.wake();
         });
         this.inFlight.add(p);
       }
-      if (leased.length === 0 && parked === 0) await this.idle(await this.nextDueInMs());
+      if (leased.length === 0 && parked === 0 && this.running) await this.waker.idle(await this.nextDueInMs());
     }
   }
 
@@ -353,39 +343,6 @@ class EmbeddedConsumer {
       return ms === null || ms === undefined ? this.pollIntervalMs : Math.max(5, Math.min(this.pollIntervalMs, ms));
     } catch {
       return this.pollIntervalMs;
-    }
-  }
-
-  private idle(ms: number): Promise<void> {
-    // A NOTIFY that arrived while we were busy counts: do not sleep through it.
-    if (!this.running || this.notified) return Promise.resolve();
-    if (!this.listener) void this.listen();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
-  private async listen(): Promise<void> {
-    if (this.listener || !this.running) return;
-    try {
-      const client = await this.db.pool.connect();
-      client.on('notification', () => {
-        this.notified = true;
-        this.wake?.();
-      });
-      client.on('error', () => {
-        this.listener = undefined;
-        client.release(true);
-      });
-      await client.query(`LISTEN ${channelOf(this.spec.name)}`);
-      this.listener = client;
-    } catch (error) {
-      this.logger.debug({ err: error }, 'embedded consumer: LISTEN unavailable; polling');
     }
   }
 }

@@ -1,9 +1,9 @@
 import { type Db, sql } from '@emporium/db';
 import type { Logger, Metrics } from '@emporium/observability';
-import type pg from 'pg';
 import type { Envelope } from './envelope.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import type { Transport } from './transport.js';
+import { NotifyWaker } from './waker.js';
 
 export interface RelayOptions {
   db: Db<any>;
@@ -34,9 +34,7 @@ export class OutboxRelay {
   private readonly retentionMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private notified = false;
-  private listener: pg.PoolClient | undefined;
+  private waker: NotifyWaker;
   private lastPurge = 0;
   private readonly published;
   private readonly failures;
@@ -46,6 +44,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.waker = new NotifyWaker(options.db.pool, OUTBOX_CHANNEL, options.logger);
     const m = options.metrics;
     this.published = m?.counter('emporium_outbox_published_total', 'Outbox messages published and confirmed by the broker', ['type']);
     this.failures = m?.counter('emporium_outbox_publish_failures_total', 'Outbox batches the broker did not confirm');
@@ -66,15 +65,16 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.waker = new NotifyWaker(this.options.db.pool, OUTBOX_CHANNEL, this.options.logger);
     this.loop = this.run();
   }
 
   /** Stops after the batch in hand; unpublished rows stay in the outbox for the next start. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.waker.wake();
     await this.loop;
-    await this.unlisten();
+    await this.waker.close();
   }
 
   /** Publishes one batch; returns how many messages it sent. */
@@ -107,10 +107,10 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let backoff = 0;
-    await this.listen();
+    await this.waker.listen();
     while (this.running) {
       let count = 0;
-      this.notified = false;
+      this.waker.beginWork();
       try {
         count = await this.publishBatch();
         backoff = 0;
@@ -118,57 +118,10 @@ export class OutboxRelay {
       } catch (error) {
         backoff = Math.min(this.maxBackoffMs, backoff ? backoff * 2 : 100);
         this.options.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay: publish failed; backing off');
-        await this.idle(backoff);
+        await this.waker.idle(backoff);
         continue;
       }
-      if (count < this.batchSize) await this.idle(this.pollIntervalMs);
-    }
-  }
-
-  /** Waits for a NOTIFY, the poll interval, or stop(). */
-  private idle(ms: number): Promise<void> {
-    // A NOTIFY that arrived while we were busy counts: do not sleep through it.
-    if (!this.running || this.notified) return Promise.resolve();
-    if (!this.listener) void this.listen();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
-  private async listen(): Promise<void> {
-    if (this.listener || !this.running) return;
-    try {
-      const client = await this.options.db.pool.connect();
-      client.on('notification', () => {
-        this.notified = true;
-        this.wake?.();
-      });
-      client.on('error', () => {
-        // The LISTEN connection broke (database restart): fall back to polling; idle() re-listens.
-        this.listener = undefined;
-        client.release(true);
-      });
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      this.options.logger.debug({ err: error }, 'outbox relay: LISTEN unavailable; polling');
-    }
-  }
-
-  private async unlisten(): Promise<void> {
-    const client = this.listener;
-    this.listener = undefined;
-    if (!client) return;
-    try {
-      await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`);
-      client.release();
-    } catch {
-      client.release(true);
+      if (count < this.batchSize && this.running) await this.waker.idle(this.pollIntervalMs);
     }
   }
 
