@@ -2,7 +2,7 @@ import { freePort, waitFor } from '@emporium/testing';
 import { createMetrics } from '@emporium/observability';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClientOptions, UpstreamError } from '../src/index.js';
-import { type StandIn, startStandIn } from './stand-in-server.js';
+import { type StandIn, startStandIn } from '@emporium/testing';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
   status,

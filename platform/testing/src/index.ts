@@ -5,3 +5,4 @@ export { startTestService, createTestTransport, type TestService } from './servi
 export { spawnTs, type Child } from './child.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { startRabbitNode, type RabbitNode, type RabbitNodeOptions } from './rabbitmq-node.js';
+export { startStandIn, type StandIn } from './stand-in-server.js';

@@ -1,7 +1,7 @@
 import { waitFor } from '@emporium/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from './gateway.js';
-import { type StandIn, startStandIn } from './stand-in-catalog.js';
+import { type StandIn, startStandIn } from '@emporium/testing';
 
 const started: { stop(): Promise<void> }[] = [];
 afterEach(async () => {

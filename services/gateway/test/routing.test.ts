@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from './gateway.js';
-import { type StandIn, startStandIn } from './stand-in-catalog.js';
+import { type StandIn, startStandIn } from '@emporium/testing';
 
 describe('the gateway routes /api/catalog/* to the catalog service', () => {
   let catalog: StandIn;
