@@ -49,3 +49,84 @@ export async function handleOnce<DB>(
     return true;
   });
 }
+
+interface Pending<DB> {
+  envelope: Envelope;
+  delivery: Delivery;
+  handler: InboxHandler<DB>;
+  resolve(applied: boolean): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Idempotent consumption in group commits: messages that arrive while a transaction is running
+ * wait and go together into the next one — their inbox rows in one INSERT, each handler's effects
+ * in the same transaction, one commit for all. Each message still commits together with its inbox
+ * row (never one without the other). If any handler fails, the batch rolls back and every message
+ * of it runs again alone (handleOnce), so only the failing one fails. A consumer's durable commits
+ * per message fall from one to about 1/batch: consumption is otherwise bound by commits.
+ * Handlers must do database work only (they may run again after a rollback).
+ */
+export class InboxBatcher<DB> {
+  private readonly pending: Pending<DB>[] = [];
+  private active = 0;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly consumer: string,
+    private readonly options: { maxBatch?: number; concurrency?: number } = {},
+  ) {}
+
+  /** Resolves true once the effects are committed, false for a duplicate; rejects if the handler failed. */
+  submit(envelope: Envelope, delivery: Delivery, handler: InboxHandler<DB>): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ envelope, delivery, handler, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const concurrency = this.options.concurrency ?? 4;
+    while (this.active < concurrency && this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.options.maxBatch ?? 64);
+      this.active++;
+      void this.run(batch).finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Pending<DB>[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        const applied = await inTransaction(this.db, async (trx) => {
+          const values = batch.map((p) => sql`(${this.consumer}, ${p.envelope.id}::uuid, ${p.envelope.type})`);
+          const inserted = await sql<{ message_id: string }>`
+            INSERT INTO inbox (consumer, message_id, type) VALUES ${sql.join(values)}
+            ON CONFLICT DO NOTHING RETURNING message_id`.execute(trx);
+          const fresh = new Set(inserted.rows.map((r) => r.message_id));
+          const result: boolean[] = [];
+          for (const p of batch) {
+            // The same message twice in one batch (a redelivery): only its first copy applies.
+            const first = fresh.delete(p.envelope.id);
+            if (first) await p.handler(trx, p.envelope, p.delivery);
+            result.push(first);
+          }
+          return result;
+        });
+        batch.forEach((p, i) => p.resolve(applied[i] ?? false));
+        return;
+      } catch {
+        // Fall through: one by one, so that only the message that fails is retried.
+      }
+    }
+    for (const p of batch) {
+      try {
+        p.resolve(await handleOnce(this.db, this.consumer, p.envelope, p.delivery, p.handler));
+      } catch (error) {
+        p.reject(error);
+      }
+    }
+  }
+}

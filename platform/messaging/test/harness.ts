@@ -9,7 +9,7 @@ import {
   createEnvelope,
   defineMessage,
   EmbeddedTransport,
-  handleOnce,
+  InboxBatcher,
   inboxMigrations,
   MessageRegistry,
   outboxMigrations,
@@ -83,10 +83,11 @@ export function effectHandler(
   consumer: string,
   options: { afterCommit?: () => void; failWhen?: (n: number) => boolean } = {},
 ) {
+  const inbox = new InboxBatcher(db, consumer);
   return async (envelope: { id: string; type: string; data: unknown }, delivery: { attempt: number; queue: string }) => {
     const data = envelope.data as { n: number; poison?: boolean };
     if (options.failWhen?.(data.n)) throw new Error(`cannot handle message ${data.n}`);
-    await handleOnce(db, consumer, envelope as never, delivery, async (trx) => {
+    await inbox.submit(envelope as never, delivery, async (trx) => {
       await sql`INSERT INTO effects (message_id, n, attempt) VALUES (${envelope.id}, ${data.n}, ${delivery.attempt})`.execute(trx);
     });
     options.afterCommit?.();

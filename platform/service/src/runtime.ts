@@ -4,8 +4,8 @@ import {
   type ConsumerHandle,
   EmbeddedTransport,
   type Envelope,
-  handleOnce,
   type InboxHandler,
+  InboxBatcher,
   inboxMigrations,
   InvalidMessageError,
   type MessageDefinition,
@@ -252,6 +252,7 @@ export function dispatcher<DB>(
   handlers: Record<string, InboxHandler<DB>>,
   logger: Logger,
 ) {
+  const inbox = new InboxBatcher(db, consumer);
   return async (envelope: Envelope, delivery: { attempt: number; queue: string }) => {
     const handler = handlers[envelope.type];
     if (!handler) {
@@ -264,7 +265,7 @@ export function dispatcher<DB>(
       if (error instanceof InvalidMessageError) throw new PermanentFailure(error.message, { cause: error });
       throw error;
     }
-    const applied = await handleOnce(db, consumer, envelope, delivery, handler);
+    const applied = await inbox.submit(envelope, delivery, handler);
     if (!applied) logger.debug({ messageId: envelope.id, type: envelope.type }, 'duplicate message skipped');
   };
 }

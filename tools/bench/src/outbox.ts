@@ -4,6 +4,7 @@
  * in the same run: a bare publisher with confirms into the same broker, and a bare insert loop
  * into the same database (these machines are noisy: compare only figures of one run).
  * Last line: `outbox: <N> msg/s, ceiling <M> msg/s, ratio <R>`, N the slower of the two relay set-ups.
+ * Consumers take 200 messages at once (BENCH_PREFETCH) so that the inbox can group-commit them.
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
@@ -64,7 +65,7 @@ async function pipeline(relays: number): Promise<number> {
   const url = databaseUrl(serverUrl, name);
   const db = await openTestDb(url, 40);
   const transport = new RabbitMqTransport({ url: amqpUrl, exchange: `bench_${name}`, logger });
-  const spec = queueSpec(name, { prefetch: 64 });
+  const spec = queueSpec(name, { prefetch: Number(process.env.BENCH_PREFETCH ?? 200) });
   await transport.declare([spec]);
   const consumer = await transport.consume(spec, effectHandler(db, name));
   const relayDbs = Array.from({ length: relays }, () => createDb<any>(url, { max: 3 }));
@@ -90,6 +91,39 @@ async function pipeline(relays: number): Promise<number> {
   return rate;
 }
 
+/** Where the time goes: each stage alone (writers, then the relay, then the consumer). */
+async function stages(): Promise<void> {
+  const name = `bench_stages_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
+  await ensureDatabase(serverUrl, name);
+  const url = databaseUrl(serverUrl, name);
+  const db = await openTestDb(url, 40);
+  const transport = new RabbitMqTransport({ url: amqpUrl, exchange: `bench_${name}`, logger });
+  const spec = queueSpec(name, { prefetch: Number(process.env.BENCH_PREFETCH ?? 200) });
+  await transport.declare([spec]);
+  let t = performance.now();
+  await writeMessages(db, N, { writers: 8, perTransaction: 20 });
+  const write = N / ((performance.now() - t) / 1000);
+  const relayDb = createDb<any>(url, { max: 3 });
+  const relay = new OutboxRelay({ db: relayDb, transport, logger, batchSize: 500, pollIntervalMs: 50 });
+  t = performance.now();
+  relay.start();
+  while ((await effectStats(db)).unsent > 0) await new Promise((r) => setTimeout(r, 20));
+  const publish = N / ((performance.now() - t) / 1000);
+  await relay.stop();
+  await relayDb.destroy();
+  t = performance.now();
+  const consumer = await transport.consume(spec, effectHandler(db, name));
+  while ((await effectStats(db)).distinct < N) await new Promise((r) => setTimeout(r, 20));
+  const consume = N / ((performance.now() - t) / 1000);
+  console.log(
+    `stages alone: writers ${write.toFixed(0)} msg/s, relay ${publish.toFixed(0)} msg/s, consumer (inbox + effect) ${consume.toFixed(0)} msg/s`,
+  );
+  await consumer.stop();
+  await transport.close();
+  await db.destroy();
+  await dropDatabase(serverUrl, name);
+}
+
 const ceilingDb = `bench_ceiling_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
 await ensureDatabase(serverUrl, ceilingDb);
 const publish = await publisherCeiling();
@@ -101,6 +135,7 @@ const one = await pipeline(1);
 console.log(`outbox → RabbitMQ → inbox, 1 relay: ${one.toFixed(0)} msg/s (${N} messages)`);
 const three = await pipeline(3);
 console.log(`outbox → RabbitMQ → inbox, 3 relays: ${three.toFixed(0)} msg/s (${N} messages)`);
+await stages();
 const n = Math.min(one, three);
 const m = Math.min(publish, insert);
 console.log(`outbox: ${n.toFixed(0)} msg/s, ceiling ${m.toFixed(0)} msg/s, ratio ${(n / m).toFixed(2)}`);
