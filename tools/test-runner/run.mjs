@@ -50,7 +50,7 @@ for (const mode of modes) {
   }
   const passed = report.numPassedTests;
   // A suite that failed to load has no failed test but must count as a failure.
-  const failed =
+  let failed =
     report.numFailedTests +
     report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed')).length;
   if (run.status !== 0 && failed === 0) {

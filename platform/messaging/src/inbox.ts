@@ -115,7 +115,7 @@ export class InboxBatcher<DB> {
           }
           return result;
         });
-        batch.forEach((p, i) => p.resolve(applied[i] ?? false));
+        for (const [i, p] of batch.entries()) p.resolve(applied[i] ?? false);
         return;
       } catch {
         // Fall through: one by one, so that only the message that fails is retried.
