@@ -266,7 +266,9 @@ export class RabbitMqTransport implements Transport {
   }
 
   async listParked(queue: string, limit = 100): Promise<ParkedMessage[]> {
-    const model = this.requireModel();
+    // An operator command runs on a fresh transport: wait for the first connection.
+    this.assertOpen();
+    const model = await this.publisher.whenReady(this.connectTimeoutMs);
     // Every listed message is held un-acked until the channel closes: keep that bounded.
     const max = Math.min(Math.max(0, limit), LIST_PARKED_MAX);
     const parked: ParkedMessage[] = [];
@@ -283,7 +285,9 @@ export class RabbitMqTransport implements Transport {
   }
 
   async replayParked(queue: string, ids?: string[]): Promise<number> {
-    const model = this.requireModel();
+    // An operator command runs on a fresh transport: wait for the first connection.
+    this.assertOpen();
+    const model = await this.publisher.whenReady(this.connectTimeoutMs);
     const wanted = ids ? new Set(ids) : undefined;
     if (wanted?.size === 0) return 0;
     const parking = parkingQueueOf(queue);
