@@ -12,3 +12,4 @@ export {
   type RunningService,
   type BackgroundJob,
 } from './runtime.js';
+export { principalOf, requireRole, requireCustomer, ROLE_HEADER, CUSTOMER_HEADER, ROLES, type Role, type Principal } from './access.js';
