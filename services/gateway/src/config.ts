@@ -8,6 +8,26 @@ export const gatewayConfig = defineConfig({
     protocols: ['http', 'https'],
     description: 'Base URL of the catalog service (internal address, never shown to clients)',
   }),
+  INVENTORY_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: 'Base URL of the inventory service; /api/inventory is routed only when set',
+  }),
+  ORDERS_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: 'Base URL of the orders service; /api/orders is routed only when set',
+  }),
+  PAYMENTS_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: 'Base URL of the payments service; /api/payments is routed only when set',
+  }),
+  NOTIFICATIONS_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: 'Base URL of the notifications service; /api/notifications is routed only when set',
+  }),
   UPSTREAM_TIMEOUT_MS: int({
     default: 3_000,
     min: 10,

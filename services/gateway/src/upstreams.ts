@@ -11,4 +11,11 @@ export interface Upstream {
 }
 
 /** The route table: one line per service behind the gateway. */
-export const upstreamsOf = (config: GatewayConfig): Upstream[] => [{ prefix: '/api/catalog', service: 'catalog', url: config.CATALOG_URL }];
+export const upstreamsOf = (config: GatewayConfig): Upstream[] =>
+  [
+    { prefix: '/api/catalog', service: 'catalog', url: config.CATALOG_URL },
+    { prefix: '/api/inventory', service: 'inventory', url: config.INVENTORY_URL },
+    { prefix: '/api/orders', service: 'orders', url: config.ORDERS_URL },
+    { prefix: '/api/payments', service: 'payments', url: config.PAYMENTS_URL },
+    { prefix: '/api/notifications', service: 'notifications', url: config.NOTIFICATIONS_URL },
+  ].filter((u): u is Upstream => typeof u.url === 'string');

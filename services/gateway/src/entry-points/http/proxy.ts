@@ -1,6 +1,7 @@
 import { AppError } from '@emporium/errors';
 import type { HeaderValue, HttpClient, HttpResponse } from '@emporium/http-client';
-import { HIDDEN_FROM_DOCS, type ServiceApp } from '@emporium/service';
+import { CUSTOMER_HEADER, HIDDEN_FROM_DOCS, type ServiceApp } from '@emporium/service';
+import { CLIENT_CUSTOMER_HEADER, customerIdOf } from './customer.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -10,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 const INTERNAL_HEADER = /^x-emporium-/;
 
 /** Set by the gateway itself for the upstream, never copied from the client as they are. */
-const REWRITTEN = new Set(['x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+const REWRITTEN = new Set(['x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', CLIENT_CUSTOMER_HEADER]);
 
 /**
  * The upstream path and query for a request, or undefined when dot segments (`..`, `%2e%2e`) would
@@ -33,6 +34,8 @@ function headersFor(request: FastifyRequest): Record<string, HeaderValue> {
   headers['x-forwarded-for'] = [...(prior ? [String(prior)] : []), request.ip].join(', ');
   headers['x-forwarded-proto'] = request.protocol;
   headers['x-forwarded-host'] = request.host;
+  const customerId = customerIdOf(request);
+  if (customerId) headers[CUSTOMER_HEADER] = customerId;
   return headers;
 }
 
