@@ -213,11 +213,12 @@ describe('POST /api/catalog/products', () => {
     expectProblem(res, 400, 'malformed_body');
   });
 
-  it('when the caller has no role or a role that may not write, then it answers 403 forbidden before looking at the body', async () => {
-    expectProblem(await post(aProduct(), {}), 403, 'forbidden');
+  it('when the caller is anonymous, then 401 unauthenticated; with a role that may not write, 403 forbidden — before looking at the body', async () => {
+    expectProblem(await post(aProduct(), {}), 401, 'unauthenticated');
     expectProblem(await post(aProduct(), AS_CUSTOMER), 403, 'forbidden');
-    expectProblem(await post(aProduct(), { 'x-emporium-role': 'superuser' }), 403, 'forbidden');
-    expectProblem(await post({ nonsense: true }, {}), 403, 'forbidden');
+    expectProblem(await post(aProduct(), { 'x-emporium-role': 'superuser' }), 401, 'unauthenticated');
+    expectProblem(await post({ nonsense: true }, {}), 401, 'unauthenticated');
+    expectProblem(await post({ nonsense: true }, AS_CUSTOMER), 403, 'forbidden');
     expect((await post(aProduct(), AS_ADMIN)).statusCode).toBe(201);
   });
 
@@ -315,14 +316,14 @@ describe('PATCH /api/catalog/products/:id', () => {
     expectProblem(await patch('nope', { name: 'Ghost', version: 1 }), 400, 'validation_failed');
   });
 
-  it('when the caller may not write, then it answers 403 forbidden', async () => {
+  it('when the caller is anonymous, then 401; when it may not write, then 403 forbidden', async () => {
     const product = await createProduct(catalog);
     const res = await catalog.app.inject({
       method: 'PATCH',
       url: `/api/catalog/products/${product.id}`,
       payload: { name: 'Nope', version: 1 },
     });
-    expectProblem(res, 403, 'forbidden');
+    expectProblem(res, 401, 'unauthenticated');
     expectProblem(await patch(product.id, { name: 'Nope', version: 1 }, AS_CUSTOMER), 403, 'forbidden');
   });
 });
@@ -353,11 +354,11 @@ describe('POST /api/catalog/products/:id/variants', () => {
     );
   });
 
-  it('when the product does not exist, then 404 product_not_found; mass assignment → 400; no role → 403', async () => {
+  it('when the product does not exist, then 404 product_not_found; mass assignment → 400; no caller → 401', async () => {
     const body = { sku: `V-${tag()}`, price: { amount: 1, currency: 'EUR' } };
     expectProblem(await addVariant('4b8c2a1e-9f3d-4c6b-8a7e-1d2f3a4b5c6d', body), 404, 'product_not_found');
     const product = await createProduct(catalog);
     expectProblem(await addVariant(product.id, { ...body, id: '4b8c2a1e-9f3d-4c6b-8a7e-1d2f3a4b5c6d' }), 400, 'validation_failed');
-    expectProblem(await addVariant(product.id, body, {}), 403, 'forbidden');
+    expectProblem(await addVariant(product.id, body, {}), 401, 'unauthenticated');
   });
 });

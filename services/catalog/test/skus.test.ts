@@ -163,7 +163,7 @@ describe('PUT /api/catalog/skus/:sku/price', () => {
   it('when the caller may not write, then it answers 403 forbidden and the price stays', async () => {
     const product = await createProduct(catalog);
     const sku = product.variants[0]!.sku;
-    expectProblem(await putPrice(sku, { amount: 1, currency: 'EUR' }, {}), 403, 'forbidden');
+    expectProblem(await putPrice(sku, { amount: 1, currency: 'EUR' }, {}), 401, 'unauthenticated');
     expectProblem(await putPrice(sku, { amount: 1, currency: 'EUR' }, AS_CUSTOMER), 403, 'forbidden');
     expect((await catalog.app.inject(`/api/catalog/skus/${sku}`)).json().price.amount).toBe(1999);
     expect((await putPrice(sku, { amount: 1, currency: 'EUR' }, AS_ADMIN)).statusCode).toBe(200);

@@ -11,7 +11,7 @@ export const startCatalog = (env: Record<string, string> = {}): Promise<Catalog>
 /** The temporary role seam (access.ts): who may write. */
 export const AS_MERCHANDISER = { 'x-emporium-role': 'merchandiser' };
 export const AS_ADMIN = { 'x-emporium-role': 'admin' };
-export const AS_CUSTOMER = { 'x-emporium-role': 'customer' };
+export const AS_CUSTOMER = { 'x-emporium-role': 'customer', 'x-emporium-customer-id': 'customer-1' };
 
 /** A short upper-case tag, unique per call, for SKUs, slugs and brands of one test. */
 export const tag = () => uniqueName('t').slice(2).toUpperCase();

@@ -50,6 +50,7 @@ export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
           201: ProductView,
           ...problems({
             400: 'validation_failed (including unknown properties such as id or version)',
+            401: 'unauthenticated',
             403: 'forbidden',
             409: 'slug_taken, sku_taken',
             413: 'body_too_large',
@@ -85,6 +86,7 @@ export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
           200: ProductView,
           ...problems({
             400: 'validation_failed, empty_patch, invalid_if_match',
+            401: 'unauthenticated',
             403: 'forbidden',
             404: 'product_not_found',
             409: 'version_conflict (body version)',
@@ -120,6 +122,7 @@ export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
           201: SkuView,
           ...problems({
             400: 'validation_failed',
+            401: 'unauthenticated',
             403: 'forbidden',
             404: 'product_not_found',
             409: 'sku_taken',

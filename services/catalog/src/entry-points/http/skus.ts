@@ -55,6 +55,7 @@ export function skuRoutes(app: ServiceApp, deps: CatalogDeps): void {
           200: SkuView,
           ...problems({
             400: 'validation_failed (e.g. a fractional amount)',
+            401: 'unauthenticated',
             403: 'forbidden',
             404: 'sku_not_found',
             422: 'unsupported_currency',
