@@ -20,6 +20,11 @@ export interface RabbitMqTransportOptions {
   url: string;
   /** The topic exchange every message is published to. Default `emporium`. */
   exchange?: string;
+  /**
+   * Prefix of every queue name (`<prefix>.<queue>`), so that several systems — e.g. test runs —
+   * share one broker without taking each other's messages. Default none.
+   */
+  queuePrefix?: string;
   logger: Logger;
   metrics?: Metrics;
   /** Shown in the management UI (`<name>/publish`, `<name>/consume`). Default `emporium`. */
@@ -114,6 +119,7 @@ export class RabbitMqTransport implements Transport {
   readonly kind = 'rabbitmq' as const;
 
   private readonly exchange: string;
+  private readonly queuePrefix: string;
   private readonly logger: Logger;
   private readonly publishTimeoutMs: number;
   private readonly connectTimeoutMs: number;
@@ -135,6 +141,7 @@ export class RabbitMqTransport implements Transport {
 
   constructor(options: RabbitMqTransportOptions) {
     this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
+    this.queuePrefix = options.queuePrefix ? `${options.queuePrefix}.` : '';
     this.logger = options.logger;
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -197,7 +204,8 @@ export class RabbitMqTransport implements Transport {
     await this.publisher.whenReady(this.connectTimeoutMs);
   }
 
-  async declare(queues: QueueSpec[]): Promise<void> {
+  async declare(specs: QueueSpec[]): Promise<void> {
+    const queues = specs.map((q) => ({ ...q, name: this.queueName(q.name) }));
     this.assertOpen();
     const policies = queues.map(policyOf);
     const model = await this.publisher.whenReady(this.connectTimeoutMs);
@@ -235,13 +243,14 @@ export class RabbitMqTransport implements Transport {
     );
   }
 
-  async consume(spec: QueueSpec, handler: DeliveryHandler): Promise<ConsumerHandle> {
+  async consume(given: QueueSpec, handler: DeliveryHandler): Promise<ConsumerHandle> {
+    const spec = { ...given, name: this.queueName(given.name) };
     this.assertOpen();
     const policy = policyOf(spec);
     // Declared again (idempotent, at start): a consumer in another process than the one that ran
     // declare() still finds its queues, and a changed retry policy fails here, loudly, rather than
     // routing retries to queues that do not exist.
-    await this.declare([spec]);
+    await this.declare([given]);
     const consumer: ActiveConsumer = {
       policy,
       handler,
@@ -265,7 +274,12 @@ export class RabbitMqTransport implements Transport {
     return { stop: () => this.stopConsumer(consumer) };
   }
 
-  async listParked(queue: string, limit = 100): Promise<ParkedMessage[]> {
+  private queueName(name: string): string {
+    return this.queuePrefix + name;
+  }
+
+  async listParked(name: string, limit = 100): Promise<ParkedMessage[]> {
+    const queue = this.queueName(name);
     // An operator command runs on a fresh transport: wait for the first connection.
     this.assertOpen();
     const model = await this.publisher.whenReady(this.connectTimeoutMs);
@@ -284,7 +298,8 @@ export class RabbitMqTransport implements Transport {
     return parked;
   }
 
-  async replayParked(queue: string, ids?: string[]): Promise<number> {
+  async replayParked(name: string, ids?: string[]): Promise<number> {
+    const queue = this.queueName(name);
     // An operator command runs on a fresh transport: wait for the first connection.
     this.assertOpen();
     const model = await this.publisher.whenReady(this.connectTimeoutMs);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { createDb, type Db, sql } from '@emporium/db';
 import { createEnvelope, OutboxRelay, type Transport } from '@emporium/messaging';
-import { createTestDatabase, spawnTs, testAmqpUrl, testMode, uniqueName, waitFor } from '@emporium/testing';
+import { createTestDatabase, deleteTestTopology, spawnTs, testAmqpUrl, testMode, uniqueName, waitFor } from '@emporium/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   effectHandler,
@@ -48,6 +48,7 @@ async function setup(options: { leaseMs?: number } = {}) {
   const transport: Transport = track(openTransport(description));
   const spec = queueSpec(uniqueName('q'));
   await transport.declare([spec]);
+  if (description.kind === 'rabbitmq') closers.unshift(() => deleteTestTopology(description.exchange, [spec]));
   return { dbUrl, db, description, transport, spec };
 }
 

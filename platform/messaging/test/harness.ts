@@ -31,7 +31,7 @@ export const quietLogger = (): Logger => createLogger({ service: 'test', level: 
 
 export function openTransport(d: TransportDescription, logger: Logger = quietLogger()): Transport {
   return d.kind === 'rabbitmq'
-    ? new RabbitMqTransport({ url: d.url, exchange: d.exchange, logger })
+    ? new RabbitMqTransport({ url: d.url, exchange: d.exchange, queuePrefix: d.exchange, logger })
     : new EmbeddedTransport({ url: d.url, logger, pollIntervalMs: 200, leaseMs: d.leaseMs ?? 30_000 });
 }
 

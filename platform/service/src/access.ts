@@ -51,6 +51,7 @@ export function requireRole(...roles: Role[]) {
 /** The customer id of a customer caller; 401 `unauthenticated` otherwise. */
 export function requireCustomer(request: FastifyRequest): string {
   const principal = principalOf(request);
-  if (principal?.role !== 'customer' || !principal.customerId) throw new AppError('unauthenticated', 'This action needs a signed-in customer', 401);
+  if (principal?.role !== 'customer' || !principal.customerId)
+    throw new AppError('unauthenticated', 'This action needs a signed-in customer', 401);
   return principal.customerId;
 }

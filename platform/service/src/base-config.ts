@@ -39,6 +39,10 @@ export const messagingConfig = () => ({
     description: 'PostgreSQL URL of the embedded transport (embedded mode, when AMQP_URL is unset)',
   }),
   AMQP_EXCHANGE: str({ default: 'emporium', description: 'Topic exchange every message is published to' }),
+  AMQP_QUEUE_PREFIX: str({
+    optional: true,
+    description: 'Prefix of the queue names (`<prefix>.<service>`), for several systems on one broker',
+  }),
   OUTBOX_BATCH_SIZE: int({ default: 500, min: 1, max: 5_000, description: 'Messages the relay publishes per broker confirm window' }),
   OUTBOX_POLL_INTERVAL_MS: int({ default: 1_000, min: 10, max: 60_000, description: 'Relay poll when no NOTIFY arrives' }),
   CONSUMER_PREFETCH: int({ default: 16, min: 1, max: 1_000, description: 'Messages a consumer handles at once' }),

@@ -1,5 +1,6 @@
 import type { ConfigSchema } from '@emporium/config';
-import { EmbeddedTransport, RabbitMqTransport, type Transport } from '@emporium/messaging';
+import amqp from 'amqplib';
+import { DEFAULT_RETRY_DELAYS_MS, EmbeddedTransport, type QueueSpec, RabbitMqTransport, type Transport } from '@emporium/messaging';
 import { createLogger, type Logger } from '@emporium/observability';
 import { type RunningService, type ServiceModule, startService } from '@emporium/service';
 import { createTestDatabase, testAmqpUrl, testMode, uniqueName } from './env.js';
@@ -10,13 +11,58 @@ export interface TestService<DB, S extends ConfigSchema> extends RunningService<
   close(): Promise<void>;
 }
 
-/** A transport for one test: RabbitMQ with its own exchange (real mode), or the embedded one in a fresh database. */
+/**
+ * A transport for one test: RabbitMQ with its own exchange and queue prefix (real mode), or the
+ * embedded one in a fresh database. Closing it also deletes the RabbitMQ queues the test declared,
+ * so runs do not pile quorum queues up on the shared broker.
+ */
 export async function createTestTransport(
   logger: Logger = createLogger({ service: 'test', level: 'silent', pretty: false }),
 ): Promise<Transport> {
-  return testMode() === 'real'
-    ? new RabbitMqTransport({ url: testAmqpUrl(), exchange: uniqueName('ex'), logger })
-    : new EmbeddedTransport({ url: await createTestDatabase('broker'), logger, pollIntervalMs: 200 });
+  if (testMode() !== 'real') return new EmbeddedTransport({ url: await createTestDatabase('broker'), logger, pollIntervalMs: 200 });
+  const exchange = uniqueName('ex');
+  const transport = new RabbitMqTransport({ url: testAmqpUrl(), exchange, queuePrefix: exchange, logger });
+  const declared = new Map<string, QueueSpec>();
+  const remember = (specs: QueueSpec[]) => {
+    for (const q of specs) declared.set(q.name, q);
+  };
+  const declare = transport.declare.bind(transport);
+  const consume = transport.consume.bind(transport);
+  const close = transport.close.bind(transport);
+  return Object.assign(transport, {
+    declare: async (specs: QueueSpec[]) => {
+      remember(specs);
+      return declare(specs);
+    },
+    consume: async (spec: QueueSpec, handler: Parameters<Transport['consume']>[1]) => {
+      remember([spec]);
+      return consume(spec, handler);
+    },
+    close: async () => {
+      await close();
+      await deleteTestTopology(exchange, [...declared.values()]);
+    },
+  });
+}
+
+export async function deleteTestTopology(exchange: string, specs: QueueSpec[]): Promise<void> {
+  const conn = await amqp.connect(testAmqpUrl());
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    for (const spec of specs) {
+      const q = `${exchange}.${spec.name}`;
+      for (const name of [q, `${q}.parked`, ...new Set(spec.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS).values()].map((x) =>
+        typeof x === 'number' ? `${q}.retry.${x}` : x,
+      )) {
+        await ch.deleteQueue(name).catch(() => {});
+      }
+    }
+    await ch.deleteExchange(exchange).catch(() => {});
+    await ch.close().catch(() => {});
+  } finally {
+    await conn.close().catch(() => {});
+  }
 }
 
 /**
