@@ -1,0 +1,163 @@
+import { isAppError } from '@emporium/errors';
+import { requireCustomer, type ServiceApp } from '@emporium/service';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { cancelOrder } from '../../domain/cancel-order.js';
+import type { OrdersDeps } from '../../domain/deps.js';
+import { invalidEmail } from '../../domain/errors.js';
+import { parseIdempotencyKey, requestFingerprint } from '../../domain/idempotency.js';
+import { orderUrl, placeOrder } from '../../domain/place-order.js';
+import { getOrder, listOrders } from '../../domain/read-orders.js';
+import { Accepted, CheckoutBody, CheckoutHeaders, ListQuery, OrderPage, OrderParams, OrderView, problems } from './schemas.js';
+import { orderSummary, orderView } from './views.js';
+
+const CUSTOMER_SEAM =
+  'The customer is the one the gateway names in `x-emporium-customer-id` (the temporary seam until identity lands; see platform/service access.ts). ';
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+/** The e-mail goes out in orders.order.* messages: it must pass their schema too, not only the route's. */
+const emailFitsMessages = Compile(Type.String({ format: 'email' }));
+
+/** Every route needs a signed-in customer; checked before the body is read. */
+const customerOnly = async (request: Parameters<typeof requireCustomer>[0]) => {
+  requireCustomer(request);
+};
+
+const sendAccepted = (reply: FastifyReply, response: { status: number; headers: Record<string, string>; body: string }) =>
+  reply.status(response.status).headers(response.headers).type(JSON_UTF8).send(response.body);
+
+/** Checkout, the customer's orders, and cancellation. Thin: each route calls one use case. */
+export function orderRoutes(app: ServiceApp, deps: OrdersDeps): void {
+  app.post(
+    '/api/orders',
+    {
+      onRequest: customerOnly,
+      // Before the body is validated: a request without a key is refused for that first.
+      preValidation: async (request) => {
+        parseIdempotencyKey(request.headers['idempotency-key']);
+      },
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order (checkout)',
+        description:
+          CUSTOMER_SEAM +
+          'Prices come from the catalog. Answers 202 at once with the order id; follow `statusUrl` (status and timeline) while stock is ' +
+          'reserved, the payment authorized, then charged and the stock committed. Requires an `Idempotency-Key` ' +
+          '(draft-ietf-httpapi-idempotency-key-header): the same key and body answer the stored 202 again byte for byte (header ' +
+          '`Idempotent-Replayed: true`); another body → 422; while the first request runs → 409. Keys are per customer and kept at ' +
+          'least 72 hours. A request that created no order (e.g. 503 while the catalog is away, 422 unknown_sku) stores nothing: ' +
+          'retrying it with the same key runs it again.',
+        headers: CheckoutHeaders,
+        body: CheckoutBody,
+        response: {
+          202: { ...Accepted, description: 'Accepted: the checkout runs; Location names the order' },
+          ...problems({
+            400: 'idempotency_key_missing, idempotency_key_invalid, validation_failed (e.g. an unknown property such as status or total)',
+            401: 'unauthenticated',
+            409: 'idempotency_request_in_progress',
+            413: 'body_too_large',
+            422: 'idempotency_key_reused, unknown_sku, sku_not_purchasable, mixed_currencies, duplicate_sku',
+            503: 'upstream_unavailable (the catalog); nothing was stored, retry with the same key',
+            504: 'upstream_timeout (the catalog); nothing was stored, retry with the same key',
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const customerId = requireCustomer(request);
+      const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+      const body = request.body;
+      if (!emailFitsMessages.Check(body.email)) throw invalidEmail();
+      const answer = await placeOrder(deps, {
+        customerId,
+        idempotencyKey,
+        fingerprint: requestFingerprint('POST', '/api/orders', body),
+        checkout: {
+          lines: body.lines,
+          email: body.email,
+          shippingAddress: body.shippingAddress,
+          paymentMethod: body.paymentMethod,
+        },
+        requestId: request.id,
+      }).catch((error: unknown) => {
+        // The first request with this key is still running: say when to try again.
+        if (isAppError(error) && error.code === 'idempotency_request_in_progress') reply.header('retry-after', '1');
+        throw error;
+      });
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      return sendAccepted(reply, answer.response);
+    },
+  );
+
+  app.get(
+    '/api/orders',
+    {
+      onRequest: customerOnly,
+      schema: {
+        tags: ['orders'],
+        summary: "The customer's own orders, newest first",
+        description: `${CUSTOMER_SEAM}One page at a time: follow \`nextCursor\` until it is null.`,
+        querystring: ListQuery,
+        response: {
+          200: OrderPage,
+          ...problems({ 400: 'validation_failed (limit outside 1..100), invalid_cursor', 401: 'unauthenticated' }),
+        },
+      },
+    },
+    async (request) => {
+      const page = await listOrders(deps, requireCustomer(request), request.query);
+      return { items: page.items.map(orderSummary), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/orders/:id',
+    {
+      onRequest: customerOnly,
+      schema: {
+        tags: ['orders'],
+        summary: 'One order: its status, lines, total and timeline',
+        description: `${CUSTOMER_SEAM}The timeline lists each step of the checkout, when it happened and, for a failure, why. Another customer's order is not found.`,
+        params: OrderParams,
+        response: {
+          200: OrderView,
+          ...problems({ 400: 'validation_failed (not a UUID)', 401: 'unauthenticated', 404: 'order_not_found' }),
+        },
+      },
+    },
+    async (request) => {
+      const { order, timeline } = await getOrder(deps, requireCustomer(request), request.params.id);
+      return orderView(order, timeline);
+    },
+  );
+
+  app.post(
+    '/api/orders/:id/cancel',
+    {
+      onRequest: customerOnly,
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel an order',
+        description:
+          CUSTOMER_SEAM +
+          'Before payment is taken: the payment hold is voided and the stock released, and the order is cancelled. While the payment is being ' +
+          'taken: the cancellation waits for its outcome. After: the payment is refunded in full (status cancelling, then cancelled with ' +
+          'refunded true). Asking again answers the same and never refunds twice.',
+        params: OrderParams,
+        response: {
+          202: { ...Accepted, description: 'The cancellation is done or under way; follow statusUrl' },
+          ...problems({ 401: 'unauthenticated', 404: 'order_not_found', 409: 'order_needs_attention' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await cancelOrder(deps, requireCustomer(request), request.params.id);
+      return reply
+        .status(202)
+        .header('location', orderUrl(order.id))
+        .send({ orderId: order.id, status: order.status, statusUrl: orderUrl(order.id) });
+    },
+  );
+}
