@@ -1,0 +1,50 @@
+import { requireRole, type ServiceApp } from '@emporium/service';
+import type { NotificationsDb } from '../../data-access/db.js';
+import { listDeliveries, requeueDelivery } from '../../domain/operate-deliveries.js';
+import { AdminHeaders, DeliveryList, DeliveryQuery, DeliveryView, IdParams, problems } from './schemas.js';
+import { deliveryView } from './views.js';
+
+/** Operators' view of deliveries and the replay of a parked one: admins only. */
+export function deliveryRoutes(app: ServiceApp, db: NotificationsDb): void {
+  const admins = requireRole('admin');
+
+  app.get(
+    '/api/notifications/deliveries',
+    {
+      onRequest: admins,
+      schema: {
+        tags: ['admin'],
+        summary: 'Deliveries with their status, attempts and last error, newest first',
+        headers: AdminHeaders,
+        querystring: DeliveryQuery,
+        response: { 200: DeliveryList, ...problems({ 400: 'validation_failed', 401: 'unauthenticated', 403: 'forbidden' }) },
+      },
+    },
+    async (request) => ({ items: (await listDeliveries(db, request.query)).map(deliveryView) }),
+  );
+
+  app.post(
+    '/api/notifications/deliveries/:id/retry',
+    {
+      onRequest: admins,
+      schema: {
+        tags: ['admin'],
+        summary: 'Send a parked delivery again',
+        description: 'Same id (Message-ID / webhook-id), fresh retry schedule.',
+        headers: AdminHeaders,
+        params: IdParams,
+        response: {
+          200: DeliveryView,
+          ...problems({
+            400: 'validation_failed',
+            401: 'unauthenticated',
+            403: 'forbidden',
+            404: 'delivery_not_found',
+            409: 'delivery_not_parked',
+          }),
+        },
+      },
+    },
+    async (request) => deliveryView(await requeueDelivery(db, request.params.id)),
+  );
+}

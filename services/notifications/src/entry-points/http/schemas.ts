@@ -1,0 +1,163 @@
+import { type Static, type TSchema, Type } from 'typebox';
+import { MAX_URL_LENGTH, PARTNER_PATTERN, SECRET_PATTERN } from '../../domain/endpoint-rules.js';
+
+/** The notifications service's wire formats. Every request object rejects unknown properties. */
+
+const strict = { additionalProperties: false } as const;
+
+export const Uuid = Type.String({ format: 'uuid' });
+const DateTime = Type.String({ format: 'date-time' });
+const Kind = Type.Union([Type.Literal('order_confirmed'), Type.Literal('order_cancelled'), Type.Literal('payment_refunded')]);
+const ChannelSchema = Type.Union([Type.Literal('email'), Type.Literal('webhook'), Type.Literal('feed')]);
+const Status = Type.Union([
+  Type.Literal('awaiting_address'),
+  Type.Literal('pending'),
+  Type.Literal('delivered'),
+  Type.Literal('parked'),
+  Type.Literal('cancelled'),
+]);
+
+// ---- the customer's feed
+
+export const FeedEntryView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Stable: the same notification always has the same id' }),
+    kind: Kind,
+    orderId: Uuid,
+    title: Type.String(),
+    body: Type.String(),
+    createdAt: DateTime,
+    readAt: Type.Union([DateTime, Type.Null()]),
+  },
+  strict,
+);
+
+export const FeedPage = Type.Object(
+  {
+    items: Type.Array(FeedEntryView),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
+  },
+  strict,
+);
+
+export const FeedQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1 to 100' }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+  },
+  strict,
+);
+
+export const IdParams = Type.Object({ id: Uuid }, strict);
+
+// ---- partner endpoints (admin)
+
+export const NewEndpointBody = Type.Object(
+  {
+    partner: Type.String({ pattern: PARTNER_PATTERN, description: 'Partner name: lower-case letters, digits, - and _' }),
+    url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: MAX_URL_LENGTH, description: 'Where to POST the webhooks' }),
+    secret: Type.Optional(
+      Type.String({
+        pattern: SECRET_PATTERN,
+        description: 'Signing secret (whsec_ + base64 of 24–64 bytes); a new one is made when absent',
+      }),
+    ),
+  },
+  strict,
+);
+
+export const EndpointView = Type.Object(
+  {
+    id: Uuid,
+    partner: Type.String(),
+    url: Type.String(),
+    source: Type.Union([Type.Literal('api'), Type.Literal('config')]),
+    createdAt: DateTime,
+  },
+  strict,
+);
+
+export const CreatedEndpointView = Type.Object(
+  { ...EndpointView.properties, secret: Type.String({ description: 'The signing secret, shown this once' }) },
+  strict,
+);
+
+export const EndpointList = Type.Object({ items: Type.Array(EndpointView) }, strict);
+
+// ---- deliveries (admin)
+
+export const DeliveryView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Stable: the Message-ID / webhook-id / feed entry id the receiver sees' }),
+    notificationId: Uuid,
+    orderId: Uuid,
+    kind: Kind,
+    channel: ChannelSchema,
+    endpointId: Type.Union([Uuid, Type.Null()]),
+    partner: Type.Union([Type.String(), Type.Null()]),
+    recipient: Type.Union([Type.String(), Type.Null()]),
+    status: Status,
+    attempts: Type.Integer(),
+    nextAttemptAt: Type.Union([DateTime, Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    deliveredAt: Type.Union([DateTime, Type.Null()]),
+    parkedAt: Type.Union([DateTime, Type.Null()]),
+    createdAt: DateTime,
+  },
+  strict,
+);
+
+export const DeliveryList = Type.Object({ items: Type.Array(DeliveryView) }, strict);
+
+export const DeliveryQuery = Type.Object(
+  {
+    orderId: Type.Optional(Uuid),
+    status: Type.Optional(Status),
+    channel: Type.Optional(ChannelSchema),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'At most 100, newest first' }),
+  },
+  strict,
+);
+
+/** Documented here; enforced by requireRole / requireCustomer (from @emporium/service) before validation. */
+export const AdminHeaders = Type.Object({
+  'x-emporium-role': Type.Optional(
+    Type.String({ description: 'Temporary internal seam until JWT verification: admin. The gateway strips it.' }),
+  ),
+});
+export const CustomerHeaders = Type.Object({
+  'x-emporium-customer-id': Type.Optional(
+    Type.String({ description: 'Temporary internal seam: set by the gateway for a signed-in customer' }),
+  ),
+});
+
+/** RFC 9457 problem details, as the platform renders every error. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String({ description: 'Stable, machine-readable reason' }),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    requestId: Type.Optional(Type.String()),
+    traceId: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: true, description: 'application/problem+json' },
+);
+
+export function problems(
+  described: Record<number, string>,
+): Record<number, { description: string; content: Record<string, { schema: TSchema }> }> {
+  return Object.fromEntries(
+    Object.entries(described).map(([status, description]) => [
+      status,
+      { description, content: { 'application/problem+json': { schema: Problem } } },
+    ]),
+  );
+}
+
+export type FeedEntryView = Static<typeof FeedEntryView>;
+export type EndpointView = Static<typeof EndpointView>;
+export type DeliveryView = Static<typeof DeliveryView>;

@@ -1,0 +1,41 @@
+import { Webhook } from 'standardwebhooks';
+import type { SendOutcome, WebhookSender } from '../domain/ports.js';
+
+/**
+ * Signed webhooks to partner endpoints (Standard Webhooks): `webhook-id` is the delivery id, the
+ * same on every attempt, with the same body; `webhook-timestamp` and `webhook-signature` are made
+ * afresh per attempt (receivers refuse stale timestamps). A 2xx answer means delivered; anything
+ * else, no answer within the timeout, or no connection is a failed attempt, retried on the schedule.
+ * Redirects are not followed. The URL is never logged (it may carry a partner's token).
+ */
+export function createWebhookSender(options: { timeoutMs: number; userAgent?: string }): WebhookSender {
+  return {
+    async send(message): Promise<SendOutcome> {
+      const at = new Date();
+      const signature = new Webhook(message.secret).sign(message.deliveryId, at, message.body);
+      try {
+        const res = await fetch(message.url, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': options.userAgent ?? 'Emporium-Webhooks/1.0',
+            'webhook-id': message.deliveryId,
+            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+            'webhook-signature': signature,
+          },
+          body: message.body,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        await res.body?.cancel().catch(() => {});
+        if (res.status >= 200 && res.status < 300) return { ok: true };
+        return { ok: false, permanent: false, reason: `endpoint answered ${res.status}` };
+      } catch (error) {
+        const e = error as { name?: string; cause?: { code?: string } };
+        if (e.name === 'TimeoutError' || e.name === 'AbortError')
+          return { ok: false, permanent: false, reason: `no answer within ${options.timeoutMs} ms` };
+        return { ok: false, permanent: false, reason: `endpoint unreachable${e.cause?.code ? ` (${e.cause.code})` : ''}` };
+      }
+    },
+  };
+}
