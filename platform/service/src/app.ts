@@ -74,6 +74,11 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   app.decorate('markShuttingDown', () => {
     shuttingDown = true;
   });
+  // A keep-alive connection that carried a request while we shut down would otherwise stay open
+  // until its keep-alive timeout and hold close() that long: tell the client to reconnect elsewhere.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close');
+  });
 
   app.get('/healthz', hidden, async () => ({ status: 'ok' }));
   app.get('/readyz', hidden, async (_request, reply) => {

@@ -1,4 +1,5 @@
-export { SERVICES, databaseName, BROKER_DATABASE } from './services.js';
+export { SYSTEM, SERVICES, databaseName, BROKER_DATABASE, linksFor, newSecrets, type SystemEntry, type SystemSecrets } from './services.js';
+export { startSystem, seedDemoStock, type RunningSystem, type SystemOptions } from './system.js';
 export { startEmbedded } from './start-embedded.js';
 export { startDistributed } from './start-distributed.js';
 export { configReference } from './config-docs.js';

@@ -7,7 +7,7 @@ import { createDb } from '@emporium/db';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
 import { parkedCommand } from './parked.js';
-import { BROKER_DATABASE, SERVICES } from './services.js';
+import { BROKER_DATABASE, SERVICES, SYSTEM } from './services.js';
 import { startDistributed } from './start-distributed.js';
 import { startEmbedded } from './start-embedded.js';
 
@@ -28,9 +28,16 @@ const portBase = Number(values['port-base']);
 const pgPort = Number(values['pg-port']);
 
 function printUrls(mode: string, urls: Record<string, string>) {
-  const lines = [`\nEmporium is running (${mode}).`, `  gateway      ${urls.gateway}   ← start here: ${urls.gateway}/api/catalog/products`];
-  for (const [name, url] of Object.entries(urls))
-    if (name !== 'gateway') lines.push(`  ${name.padEnd(12)} ${url}   (${url}/docs, ${url}/metrics)`);
+  const sandbox = new Set(SYSTEM.filter((e) => e.sandbox).map((e) => e.module.name));
+  const lines = [
+    `\nEmporium is running (${mode}).`,
+    `  gateway            ${urls.gateway}   ← start here: ${urls.gateway}/api/catalog/products`,
+  ];
+  for (const [name, url] of Object.entries(urls)) {
+    if (name !== 'gateway' && !sandbox.has(name)) lines.push(`  ${name.padEnd(18)} ${url}   (${url}/docs, ${url}/metrics)`);
+  }
+  lines.push('  test doubles of third parties:');
+  for (const [name, url] of Object.entries(urls)) if (sandbox.has(name)) lines.push(`  ${name.padEnd(18)} ${url}`);
   lines.push('Stop with Ctrl-C.\n');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -10,7 +10,12 @@ export async function parkedCommand(args: string[], env: Record<string, string |
   }
   const logger = createLogger({ service: 'emporium-parked', level: 'warn' });
   const transport: Transport = env.AMQP_URL
-    ? new RabbitMqTransport({ url: env.AMQP_URL, exchange: env.AMQP_EXCHANGE ?? 'emporium', logger })
+    ? new RabbitMqTransport({
+        url: env.AMQP_URL,
+        exchange: env.AMQP_EXCHANGE ?? 'emporium',
+        ...(env.AMQP_QUEUE_PREFIX ? { queuePrefix: env.AMQP_QUEUE_PREFIX } : {}),
+        logger,
+      })
     : new EmbeddedTransport({ url: env.BROKER_DATABASE_URL ?? defaultBrokerDbUrl, logger });
   try {
     if (action === 'list') {

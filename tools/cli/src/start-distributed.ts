@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { databaseUrl, ensureDatabase } from '@emporium/db';
-import { databaseName, SERVICES } from './services.js';
+import { databaseName, linksFor, newSecrets, SYSTEM } from './services.js';
 
 /**
- * The distributed mode on one machine: each service its own process (`node
- * services/<name>/dist/main.js`), its own database on the given PostgreSQL, RabbitMQ between them.
+ * The distributed mode on one machine: each part its own process (`node <dir>/dist/main.js`),
+ * each service its own database on the given PostgreSQL, RabbitMQ between them.
  */
 export async function startDistributed(options: {
   root: string;
@@ -17,23 +17,23 @@ export async function startDistributed(options: {
   stop(): Promise<void>;
   urls: Record<string, string>;
 }> {
-  const urls: Record<string, string> = {};
+  const links = linksFor(options.portBase, newSecrets());
+  const urls = Object.fromEntries(SYSTEM.map((e) => [e.module.name, links.url(e.module.name)]));
   const children: ChildProcess[] = [];
-  for (const entry of SERVICES) urls[entry.module.name] = `http://127.0.0.1:${options.portBase + entry.offset}`;
-  for (const entry of [...SERVICES].sort((a, b) => (a.links ? 1 : 0) - (b.links ? 1 : 0))) {
+  for (const entry of SYSTEM) {
     const name = entry.module.name;
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
-      PORT: String(options.portBase + entry.offset),
+      PORT: String(links.port(entry.offset)),
       LOG_LEVEL: options.logLevel,
-      AMQP_URL: options.amqpUrl,
-      ...(entry.links?.(urls) ?? {}),
+      ...(entry.env?.(links) ?? {}),
     };
+    if (entry.module.migrations || entry.module.consumes || entry.module.publishes) env.AMQP_URL = options.amqpUrl;
     if (entry.module.migrations) {
       await ensureDatabase(options.databaseServerUrl, databaseName(name));
       env.DATABASE_URL = databaseUrl(options.databaseServerUrl, databaseName(name));
     }
-    const child = spawn(process.execPath, [path.join(options.root, 'services', name, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, [path.join(options.root, entry.dir, 'dist', 'main.js')], {
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -4,7 +4,7 @@
  */
 import { createEnvelope, defineMessage, EmbeddedTransport, PermanentFailure, RabbitMqTransport, type Transport } from '@emporium/messaging';
 import { createLogger } from '@emporium/observability';
-import { createTestDatabase, testAmqpUrl, testMode, uniqueName, waitFor } from '@emporium/testing';
+import { createTestDatabase, deleteTestTopology, testAmqpUrl, testMode, uniqueName, waitFor } from '@emporium/testing';
 import { Type } from 'typebox';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parkedCommand } from '../src/parked.js';
@@ -16,12 +16,21 @@ describe('emporium parked', () => {
   const queue = uniqueName('ops');
   let transport: Transport;
   let env: Record<string, string>;
-  afterAll(async () => transport?.close());
+  afterAll(async () => {
+    await transport?.close();
+    if (env?.AMQP_EXCHANGE) await deleteTestTopology(env.AMQP_EXCHANGE, [{ name: queue, bindings: [], retryDelaysMs: [20] }]);
+  });
 
   it('lists the parked message with its error, and replays it to its queue after the fix', async () => {
     if (testMode() === 'real') {
-      env = { AMQP_URL: testAmqpUrl(), AMQP_EXCHANGE: uniqueName('ex') };
-      transport = new RabbitMqTransport({ url: env.AMQP_URL as string, exchange: env.AMQP_EXCHANGE, logger });
+      const exchange = uniqueName('ex');
+      env = { AMQP_URL: testAmqpUrl(), AMQP_EXCHANGE: exchange, AMQP_QUEUE_PREFIX: exchange };
+      transport = new RabbitMqTransport({
+        url: env.AMQP_URL as string,
+        exchange: env.AMQP_EXCHANGE,
+        queuePrefix: env.AMQP_EXCHANGE,
+        logger,
+      });
     } else {
       env = { BROKER_DATABASE_URL: await createTestDatabase('broker') };
       transport = new EmbeddedTransport({ url: env.BROKER_DATABASE_URL as string, logger, pollIntervalMs: 100 });

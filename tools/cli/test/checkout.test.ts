@@ -1,0 +1,154 @@
+/**
+ * A whole checkout through the gateway, with every service and the doubles of the third parties
+ * in one process on the transport of this run's mode (embedded, or RabbitMQ + PostgreSQL 15).
+ */
+import net from 'node:net';
+import { createLogger } from '@emporium/observability';
+import { createTestDatabase, createTestTransport, uniqueName, waitFor } from '@emporium/testing';
+import type { Transport } from '@emporium/messaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSystem, startSystem } from '../src/system.js';
+import { DEMO_CATALOG } from '@emporium/catalog';
+
+const DEMO_SKU = DEMO_CATALOG[0]?.variants[0]?.sku as string;
+
+/** A base port with the 31 ports above it free (the system's parts sit at fixed offsets). */
+async function freePortBlock(size = 32): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let p = base; p < base + size && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error('no block of free ports');
+}
+
+describe('checkout, end to end through the gateway', () => {
+  let system: RunningSystem;
+  let transport: Transport;
+  let gateway: string;
+
+  beforeAll(async () => {
+    const logger = createLogger({ service: 'e2e', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+    transport = await createTestTransport(logger);
+    system = await startSystem({
+      portBase: await freePortBlock(),
+      transport,
+      logger,
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+      demo: true,
+      databaseUrlOf: (service) => createTestDatabase(service.replace(/-/g, '_')),
+      env: {
+        payments: { PAYMENTS_WORKER_POLL_MS: '50' },
+        notifications: { NOTIFICATIONS_POLL_INTERVAL_MS: '50' },
+      },
+    });
+    gateway = system.urls.gateway as string;
+  }, 120_000);
+  afterAll(async () => {
+    await system?.stop();
+    await transport?.close();
+  });
+
+  const order = (email: string, paymentMethod = 'pm_card_visa', sku = DEMO_SKU) => ({
+    lines: [{ sku, quantity: 2 }],
+    email,
+    shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 7AA', country: 'GB' },
+    paymentMethod,
+  });
+
+  async function place(customer: string, body: unknown): Promise<{ orderId: string }> {
+    const res = await fetch(`${gateway}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-customer-id': customer, 'idempotency-key': uniqueName('key') },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(202);
+    return (await res.json()) as { orderId: string };
+  }
+
+  async function statusOf(customer: string, orderId: string) {
+    const res = await fetch(`${gateway}/api/orders/${orderId}`, { headers: { 'x-customer-id': customer } });
+    return (await res.json()) as { status: string; timeline: { step: string; status: string; detail?: string }[] };
+  }
+
+  async function available(sku: string): Promise<number> {
+    const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${sku}`, { headers: { 'x-emporium-role': 'admin' } });
+    return ((await res.json()) as { available: number }).available;
+  }
+
+  it('when a customer orders in stock with a good card, then the order is confirmed: one capture at the provider, stock down, one email, one partner webhook, one feed entry', async () => {
+    const customer = uniqueName('cust');
+    const email = `${customer}@example.test`;
+    const sku = DEMO_SKU;
+    const before = await available(sku);
+    const { orderId } = await place(customer, order(email, 'pm_card_visa', sku));
+
+    const confirmed = await waitFor(
+      async () => {
+        const o = await statusOf(customer, orderId);
+        return o.status === 'confirmed' ? o : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the order to be confirmed' },
+    );
+    expect(confirmed.timeline.length).toBeGreaterThanOrEqual(4);
+
+    const ledger = (await (await fetch(`${system.urls['payment-provider']}/v1/test/ledger?order_id=${orderId}`)).json()) as {
+      data: { kind: string }[];
+    };
+    expect(ledger.data.filter((m) => m.kind === 'capture')).toHaveLength(1);
+    expect(await available(sku)).toBe(before - 2);
+
+    const mails = await waitFor(
+      async () => {
+        const res = await fetch(`${system.urls['smtp-sink']}/messages?to=${encodeURIComponent(email)}`);
+        const body = (await res.json()) as { count: number; distinctMessageIds: number };
+        return body.count >= 1 ? body : undefined;
+      },
+      { timeoutMs: 30_000, description: 'the confirmation email' },
+    );
+    expect(mails).toMatchObject({ count: 1, distinctMessageIds: 1 });
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`${system.urls['partner-webhooks']}/deliveries?partner=demo-partner`)).text();
+        return text.split(orderId).length - 1 >= 1;
+      },
+      { timeoutMs: 30_000, description: 'the partner webhook' },
+    );
+    const feed = await waitFor(
+      async () => {
+        const res = await fetch(`${gateway}/api/notifications`, { headers: { 'x-customer-id': customer } });
+        const body = (await res.json()) as { items: unknown[] };
+        return body.items.length === 1 ? body : undefined;
+      },
+      { timeoutMs: 30_000, description: 'one feed entry' },
+    );
+    expect(JSON.stringify(feed)).toContain(orderId);
+  });
+
+  it('when the card is declined, then the order is cancelled with a reason the customer can read, the stock is released and nothing is captured', async () => {
+    const customer = uniqueName('cust');
+    const sku = DEMO_SKU;
+    const before = await available(sku);
+    const { orderId } = await place(customer, order(`${customer}@example.test`, 'pm_card_chargeDeclined', sku));
+    const cancelled = await waitFor(
+      async () => {
+        const o = await statusOf(customer, orderId);
+        return o.status === 'cancelled' ? o : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the order to be cancelled' },
+    );
+    expect(JSON.stringify(cancelled.timeline)).toMatch(/declined/i);
+    await waitFor(async () => (await available(sku)) === before, { description: 'the stock to be released' });
+    const ledger = (await (await fetch(`${system.urls['payment-provider']}/v1/test/ledger?order_id=${orderId}`)).json()) as {
+      data: { kind: string }[];
+    };
+    expect(ledger.data.filter((m) => m.kind === 'capture')).toHaveLength(0);
+  });
+});
