@@ -13,3 +13,4 @@ export {
   type BackgroundJob,
 } from './runtime.js';
 export { principalOf, requireRole, requireCustomer, ROLE_HEADER, CUSTOMER_HEADER, ROLES, type Role, type Principal } from './access.js';
+export { ProblemSchema, problems } from './problem-schemas.js';

@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { MAX_AMOUNT } from '../../domain/money.js';
 import { MAX_VARIANTS } from '../../domain/product.js';
 
@@ -120,33 +120,7 @@ export const SkuBatch = Type.Object(
   strict,
 );
 
-/** RFC 9457 problem details, as the platform renders every error. */
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    code: Type.String({ description: 'Stable, machine-readable reason, e.g. product_not_found' }),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    requestId: Type.Optional(Type.String()),
-    traceId: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: true, description: 'application/problem+json' },
-);
-
-/** Response schemas of the problems a route may answer (as application/problem+json), described by their codes. */
-export function problems(
-  described: Record<number, string>,
-): Record<number, { description: string; content: Record<string, { schema: TSchema }> }> {
-  return Object.fromEntries(
-    Object.entries(described).map(([status, description]) => [
-      status,
-      { description, content: { 'application/problem+json': { schema: Problem } } },
-    ]),
-  );
-}
+export { ProblemSchema as Problem, problems } from '@emporium/service';
 
 // ---- requests
 

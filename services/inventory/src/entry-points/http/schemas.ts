@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /**
  * The inventory's wire formats. Every object rejects unknown properties (mass assignment → 400):
@@ -139,33 +139,7 @@ export const StaffHeaders = Type.Object({
   'x-emporium-role': Type.Optional(Type.String({ description: 'Temporary internal seam until JWT verification (the gateway strips it)' })),
 });
 
-/** RFC 9457 problem details, as the platform renders every error. */
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    code: Type.String({ description: 'Stable, machine-readable reason, e.g. below_reserved' }),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    requestId: Type.Optional(Type.String()),
-    traceId: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: true, description: 'application/problem+json' },
-);
-
-/** Response schemas of the problems a route may answer (as application/problem+json), described by their codes. */
-export function problems(
-  described: Record<number, string>,
-): Record<number, { description: string; content: Record<string, { schema: TSchema }> }> {
-  return Object.fromEntries(
-    Object.entries(described).map(([status, description]) => [
-      status,
-      { description, content: { 'application/problem+json': { schema: Problem } } },
-    ]),
-  );
-}
+export { ProblemSchema as Problem, problems } from '@emporium/service';
 
 export type SkuLevelsView = Static<typeof SkuLevelsView>;
 export type ReceiptView = Static<typeof ReceiptView>;

@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { MAX_URL_LENGTH, PARTNER_PATTERN, SECRET_PATTERN } from '../../domain/endpoint-rules.js';
 
 /** The notifications service's wire formats. Every request object rejects unknown properties. */
@@ -131,32 +131,7 @@ export const CustomerHeaders = Type.Object({
   ),
 });
 
-/** RFC 9457 problem details, as the platform renders every error. */
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    code: Type.String({ description: 'Stable, machine-readable reason' }),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    requestId: Type.Optional(Type.String()),
-    traceId: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: true, description: 'application/problem+json' },
-);
-
-export function problems(
-  described: Record<number, string>,
-): Record<number, { description: string; content: Record<string, { schema: TSchema }> }> {
-  return Object.fromEntries(
-    Object.entries(described).map(([status, description]) => [
-      status,
-      { description, content: { 'application/problem+json': { schema: Problem } } },
-    ]),
-  );
-}
+export { ProblemSchema as Problem, problems } from '@emporium/service';
 
 export type FeedEntryView = Static<typeof FeedEntryView>;
 export type EndpointView = Static<typeof EndpointView>;

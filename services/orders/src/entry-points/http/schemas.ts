@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { ORDER_STATUSES } from '../../domain/status.js';
 import { TIMELINE_STATUSES, TIMELINE_STEPS } from '../../domain/timeline.js';
 
@@ -139,30 +139,4 @@ export const OrderPage = Type.Object(
   strict,
 );
 
-/** RFC 9457 problem details, as the platform renders every error. */
-const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    code: Type.String({ description: 'Stable, machine-readable reason' }),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    requestId: Type.Optional(Type.String()),
-    traceId: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: true, description: 'application/problem+json' },
-);
-
-/** Response schemas of the problems a route may answer, described by their codes. */
-export function problems(
-  described: Record<number, string>,
-): Record<number, { description: string; content: Record<string, { schema: TSchema }> }> {
-  return Object.fromEntries(
-    Object.entries(described).map(([status, description]) => [
-      status,
-      { description, content: { 'application/problem+json': { schema: Problem } } },
-    ]),
-  );
-}
+export { ProblemSchema as Problem, problems } from '@emporium/service';
