@@ -27,7 +27,8 @@ export function uniqueName(prefix: string): string {
 
 /** A fresh database of its own for one test file or test; returns its URL. */
 export async function createTestDatabase(prefix = 'test'): Promise<string> {
-  const name = uniqueName(prefix.replace(/[^a-z0-9_]/g, '_'));
+  // Every database of one run starts with the run's tag, so the global teardown can drop them all.
+  const name = `${process.env.EMPORIUM_TEST_RUN ?? ''}${uniqueName(prefix.replace(/[^a-z0-9_]/g, '_'))}`.slice(0, 63);
   const server = testServerUrl();
   await ensureDatabase(server, name);
   return databaseUrl(server, name);
