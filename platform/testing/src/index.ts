@@ -1,4 +1,4 @@
-export { freePort } from './ports.js';
+export { freePort, freePortBlock } from './ports.js';
 export { testMode, testServerUrl, testAmqpUrl, uniqueName, createTestDatabase, type TestMode } from './env.js';
 export { waitFor } from './wait.js';
 export { startTestService, createTestTransport, deleteTestTopology, type TestService } from './service.js';

@@ -12,3 +12,20 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A base port with the `size` ports from it free (the system's parts sit at fixed offsets from a base). */
+export async function freePortBlock(size = 32): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let p = base; p < base + size && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error(`no block of ${size} free ports`);
+}

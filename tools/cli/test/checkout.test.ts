@@ -2,32 +2,14 @@
  * A whole checkout through the gateway, with every service and the doubles of the third parties
  * in one process on the transport of this run's mode (embedded, or RabbitMQ + PostgreSQL 15).
  */
-import net from 'node:net';
 import { createLogger } from '@emporium/observability';
-import { createTestDatabase, createTestTransport, uniqueName, waitFor } from '@emporium/testing';
+import { createTestDatabase, createTestTransport, freePortBlock, uniqueName, waitFor } from '@emporium/testing';
 import type { Transport } from '@emporium/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSystem, startSystem } from '../src/system.js';
 import { DEMO_CATALOG } from '@emporium/catalog';
 
 const DEMO_SKU = DEMO_CATALOG[0]?.variants[0]?.sku as string;
-
-/** A base port with the 31 ports above it free (the system's parts sit at fixed offsets). */
-async function freePortBlock(size = 32): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let p = base; p < base + size && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  throw new Error('no block of free ports');
-}
 
 describe('checkout, end to end through the gateway', () => {
   let system: RunningSystem;

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '@emporium/testing';
+import { freePortBlock } from '@emporium/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -20,8 +20,8 @@ describe('the quick start (embedded mode)', () => {
   });
 
   it('when `npm start` runs, then the URLs are printed and the gateway serves the seed catalog; SIGTERM stops it cleanly', async () => {
-    const portBase = await freePort();
-    const pgPort = await freePort();
+    const portBase = await freePortBlock(); // the system's parts sit at offsets up to +30
+    const pgPort = portBase + 31; // free with the block, and no part of the system uses +31
     child = spawn(
       'npm',
       [
