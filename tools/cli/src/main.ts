@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@emporium/config';
-import { databaseUrl, migrate } from '@emporium/db';
+import { databaseUrl, ensureDatabase, migrate } from '@emporium/db';
 import { createDb } from '@emporium/db';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
 import { parkedCommand } from './parked.js';
-import { BROKER_DATABASE, SERVICES, SYSTEM } from './services.js';
+import { BROKER_DATABASE, databaseName, SERVICES, SYSTEM } from './services.js';
 import { startDistributed } from './start-distributed.js';
 import { startEmbedded } from './start-embedded.js';
 
@@ -69,12 +69,17 @@ async function main(): Promise<number> {
       return -1;
     }
     case 'distributed': {
+      const serverUrl = process.env.DATABASE_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
       const running = await startDistributed({
         root,
-        databaseServerUrl: process.env.DATABASE_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres',
-        amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+        databaseUrlOf: async (service) => {
+          await ensureDatabase(serverUrl, databaseName(service));
+          return databaseUrl(serverUrl, databaseName(service));
+        },
+        amqp: { url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
         portBase,
         logLevel: values['log-level'],
+        demo: true,
       });
       printUrls('distributed', running.urls);
       untilSignal(running.stop);

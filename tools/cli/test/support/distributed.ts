@@ -1,0 +1,59 @@
+/**
+ * The whole system in distributed mode for a test: every part its own child process (from the
+ * TypeScript sources), each service its own fresh database on this run's PostgreSQL, RabbitMQ
+ * with an exchange and queue prefix of the test's own (deleted again at stop).
+ */
+import path from 'node:path';
+import { createTestDatabase, deleteTestTopology, freePortBlock, testAmqpUrl, uniqueName } from '@emporium/testing';
+import { SYSTEM } from '../../src/services.js';
+import { type DistributedSystem, startDistributed } from '../../src/start-distributed.js';
+
+const root = path.resolve(import.meta.dirname, '../../../..');
+
+export interface TestSystem extends DistributedSystem {
+  gateway: string;
+}
+
+/** Short delays so retries, relays and workers act within a test's patience. */
+const FAST: Record<string, Record<string, string>> = {
+  payments: { PAYMENTS_WORKER_POLL_MS: '50' },
+  notifications: { NOTIFICATIONS_POLL_INTERVAL_MS: '50' },
+};
+
+export async function startTestSystem(options: { env?: Record<string, Record<string, string>>; demo?: boolean } = {}): Promise<TestSystem> {
+  const exchange = uniqueName('e2e');
+  const env: Record<string, Record<string, string>> = {};
+  for (const entry of SYSTEM) {
+    const name = entry.module.name;
+    env[name] = {
+      CONSUMER_RETRY_DELAYS_MS: '100,200,400',
+      OUTBOX_POLL_INTERVAL_MS: '200',
+      ...(FAST[name] ?? {}),
+      ...(options.env?.[name] ?? {}),
+    };
+  }
+  const system = await startDistributed({
+    root,
+    from: 'source',
+    output: 'capture',
+    portBase: await freePortBlock(),
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'warn',
+    demo: options.demo ?? true,
+    amqp: { url: testAmqpUrl(), exchange, queuePrefix: exchange },
+    databaseUrlOf: (service) => createTestDatabase(service.replace(/-/g, '_')),
+    env,
+  });
+  return {
+    ...system,
+    gateway: system.urls.gateway as string,
+    stop: async () => {
+      await system.stop();
+      const specs = SYSTEM.filter((e) => e.module.consumes).map((e) => ({
+        name: e.module.name,
+        bindings: [],
+        retryDelaysMs: (env[e.module.name]?.CONSUMER_RETRY_DELAYS_MS ?? '').split(',').map(Number),
+      }));
+      await deleteTestTopology(exchange, specs);
+    },
+  };
+}
