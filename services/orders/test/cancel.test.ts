@@ -60,7 +60,7 @@ describe('POST /api/orders/:id/cancel', () => {
     );
   });
 
-  it('after confirmation: the payment is refunded in full once, however often and however concurrently it is asked', async () => {
+  it('after confirmation: the payment is refunded in full once and the committed stock given back, however often and however concurrently it is asked', async () => {
     const customer = aCustomer();
     const id = await placeOrder(world, customer);
     await waitForStatus(world.orders, customer, id, 'confirmed');
@@ -87,6 +87,14 @@ describe('POST /api/orders/:id/cancel', () => {
     expect(refunds[0]?.data).toEqual({ orderId: id, refundId: expect.any(String), reason: 'Cancelled at your request.' }); // no amount: in full
     await eventually(() => expect(world.payments.count(id, 'payments.refund.requested.v1')).toBe(1));
     expect(world.payments.payments.get(id)?.refunds.size).toBe(1);
+    expect(await outboxOf(world.orders, id, 'inventory.release.requested.v1')).toHaveLength(1);
+    await eventually(() =>
+      expect(world.inventory.commandsFor(id)).toEqual([
+        'inventory.reserve.requested.v1',
+        'inventory.commit.requested.v1',
+        'inventory.release.requested.v1',
+      ]),
+    );
     await eventually(() =>
       expect(world.events.of(id).map((e) => [e.type, e.data.refunded ?? null])).toEqual([
         ['orders.order.confirmed.v1', null],

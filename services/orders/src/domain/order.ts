@@ -383,12 +383,12 @@ export class Order {
     if (step.id === 'authorizePayment') this.note('voidPayment', 'started', say.voiding());
   }
 
-  /** After the pivot: refund the whole capture (and release stock not yet committed), then wait for the refund. */
+  /** After the pivot: refund the whole capture and give the stock back, then wait for the refund. */
   private refund(reason: string): void {
     this.s.cancelReason = reason;
     this.s.refundId ??= randomUUID();
     this.undo(commitStockAndCapture, reason);
-    if (!this.s.stockCommittedAt) this.note('releaseStock', 'started', say.releasing());
+    this.note('releaseStock', 'started', say.releasing());
     this.note('refundPayment', 'started', say.refunding(this.s));
     this.moveTo('cancelling');
     this.s.step = commitStockAndCapture.id;

@@ -20,7 +20,8 @@ import { aboutOrder, clip, type SagaStep } from './step.js';
  * can give back.)
  *
  * After the pivot, the undo is a refund of the whole capture with the order's one refund id, plus
- * a release when the stock was not committed yet. A timeout never compensates the pivot: its
+ * a release of the order's stock: a hold not committed yet is let go, committed units go back on
+ * hand (inventory keys both by the order, so a repeated release changes nothing). A timeout never compensates the pivot: its
  * outcome is unknown, so the same command is sent again (payments resolves it by the order's key).
  */
 export const commitStockAndCapture: SagaStep & {
@@ -36,7 +37,6 @@ export const commitStockAndCapture: SagaStep & {
   compensate: (order, reason) => {
     if (!order.refundId) throw new Error(`order ${order.id} has no refund id`);
     const refund = aboutOrder(PaymentsRefundRequestedV1, order, { orderId: order.id, refundId: order.refundId, reason: clip(reason) });
-    if (order.stockCommittedAt) return [refund];
     return [refund, aboutOrder(InventoryReleaseRequestedV1, order, { orderId: order.id, reason: clip(reason) })];
   },
   deadline: (_order, policy, now) => addMs(now, policy.captureTimeoutMs),
