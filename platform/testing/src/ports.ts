@@ -21,8 +21,10 @@ export async function freePortBlock(size = 32): Promise<number> {
       s.once('error', () => resolve(false));
       s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
+  // Below Linux's ephemeral range (32768–60999): a port chosen there may be taken, before a child
+  // listens on it, by the local end of any outgoing connection (EADDRINUSE under load).
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - size));
     let ok = true;
     for (let p = base; p < base + size && ok; p++) ok = await free(p);
     if (ok) return base;

@@ -7,6 +7,7 @@ import {
   PaymentsAuthorizationSucceededV1,
   PaymentsCaptureFailedV1,
   PaymentsCaptureSucceededV1,
+  PaymentsRefundSucceededV1,
 } from '@emporium/contracts';
 import { sql } from '@emporium/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,39 @@ describe('replies that are late, repeated or out of order (I11)', () => {
     // The commit was already reported: it is not asked for again.
     expect((await typesIn(id)).filter((t) => t.startsWith('inventory.commit'))).toEqual([]);
     expect((await typesIn(id)).filter((t) => t === 'orders.order.confirmed.v1')).toHaveLength(1);
+  });
+
+  it('when the stock commit is refused after the capture (the hold expired and the units were sold), then the whole payment is refunded and the order cancelled saying why', async () => {
+    const { customer, id, reservation, amount, paymentId } = await anOrderPlayedByHand();
+    await handled(world.orders, [await world.inventory.reply(InventoryReservationSucceededV1, reservation)]);
+    await handled(world.orders, [await world.payments.reply(PaymentsAuthorizationSucceededV1, { orderId: id, paymentId, amount })]);
+    await handled(world.orders, [await world.payments.reply(PaymentsCaptureSucceededV1, { orderId: id, paymentId, amount })]);
+    const shortages = reservation.lines.map((l: { sku: string; quantity: number }) => ({
+      sku: l.sku,
+      requested: l.quantity,
+      available: 0,
+    }));
+
+    await handled(world.orders, [
+      await world.inventory.reply(InventoryReservationFailedV1, { orderId: id, reason: 'out_of_stock', shortages }),
+    ]);
+    expect((await getOrder(world.orders, customer, id)).status).toBe('cancelling');
+    const [refund, ...more] = await outboxOf(world.orders, id, 'payments.refund.requested.v1');
+    expect(more).toEqual([]);
+    expect((await typesIn(id)).filter((t) => t === 'inventory.release.requested.v1')).toHaveLength(1);
+
+    await handled(world.orders, [
+      await world.payments.reply(PaymentsRefundSucceededV1, {
+        orderId: id,
+        refundId: refund?.data.refundId,
+        customerId: customer['x-emporium-customer-id'],
+        amount,
+      }),
+    ]);
+    const order = await waitForStatus(world.orders, customer, id, 'cancelled');
+    expect(order.refunded).toBe(true);
+    expect(order.cancelReason).toMatch(/^Not enough stock: /);
+    expect((await typesIn(id)).filter((t) => t === 'orders.order.confirmed.v1')).toEqual([]);
   });
 
   it('when an authorization arrives for an order already cancelled, then it is voided again', async () => {

@@ -130,8 +130,16 @@ export class Order {
     reason: 'out_of_stock' | 'unknown_sku';
     shortages: { sku: string; requested: number; available: number }[];
   }): Outcome {
-    if (this.s.status !== 'reserving') return 'ignored';
     const why = reply.reason === 'unknown_sku' ? because.unknownSku : because.outOfStock(reply.shortages);
+    if (this.s.status === 'capturing' && this.s.paymentCapturedAt && !this.s.stockCommittedAt) {
+      // The commit was refused: the hold had expired before it and its units went to other
+      // orders (inventory re-reserves a late commit only while stock allows). The money is taken
+      // for items we cannot ship, so it all goes back, as after a cancellation.
+      this.note('commitStock', 'failed', say.notCommitted(), why);
+      this.refund(this.s.cancelRequestedAt ? (this.s.cancelReason ?? because.customer) : why);
+      return 'applied';
+    }
+    if (this.s.status !== 'reserving') return 'ignored';
     this.note('reserveStock', 'failed', say.notReserved(), why);
     // All or nothing: a failed reservation holds nothing, so there is nothing to undo.
     this.compensate('reserveStock', why, { includingFailed: false });

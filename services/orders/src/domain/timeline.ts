@@ -48,6 +48,7 @@ export const say = {
   notCaptured: () => 'Your payment could not be charged; nothing was taken.',
   committing: () => 'Setting your items aside for shipping.',
   committed: () => 'Your items are set aside for shipping.',
+  notCommitted: () => 'Your items could not be set aside for shipping: the hold on them had expired and they were sold out.',
   confirmed: (o: OrderData) => `Your order is confirmed. A confirmation is on its way to ${o.email}.`,
   retried: (attempt: number) => `No answer yet; asking again (attempt ${attempt}).`,
   stillWaiting: () => 'Still waiting for an answer; we keep asking, and nothing is ever charged twice.',

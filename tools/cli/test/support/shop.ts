@@ -1,0 +1,208 @@
+/**
+ * Talking to a distributed test system the way its clients do: a customer through the gateway,
+ * staff straight to a service, the payment provider's test oracle. Small on purpose, so fault
+ * suites can share it: nothing here asserts, every helper answers what the system said.
+ */
+import { randomUUID } from 'node:crypto';
+import { DEMO_CATALOG } from '@emporium/catalog';
+import { waitFor } from '@emporium/testing';
+import type { TestSystem } from './distributed.js';
+
+/** Every SKU of the demo catalog (each seeded with 25 units at start). Give each test its own. */
+export const DEMO_SKUS: readonly string[] = DEMO_CATALOG.flatMap((p) => p.variants.map((v) => v.sku));
+
+const ADMIN = { 'x-emporium-role': 'admin' } as const;
+const JSON_TYPE = { 'content-type': 'application/json' } as const;
+
+export interface OrderBody {
+  lines: { sku: string; quantity: number }[];
+  email: string;
+  shippingAddress: { name: string; line1: string; city: string; postalCode: string; country: string };
+  paymentMethod: string;
+}
+
+/** A checkout body with one line; `paymentMethod` defaults to a card that authorizes. */
+export function orderBody(options: { sku: string; quantity?: number; paymentMethod?: string; email?: string }): OrderBody {
+  return {
+    lines: [{ sku: options.sku, quantity: options.quantity ?? 1 }],
+    email: options.email ?? `buyer-${randomUUID().slice(0, 8)}@example.test`,
+    shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 7AA', country: 'GB' },
+    paymentMethod: options.paymentMethod ?? 'pm_card_visa',
+  };
+}
+
+export interface Answer<T = unknown> {
+  status: number;
+  headers: Headers;
+  /** The body exactly as sent (replays are compared byte for byte). */
+  text: string;
+  /** The body parsed, or undefined when it is not JSON. */
+  json: T;
+}
+
+async function answer<T>(res: Response): Promise<Answer<T>> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json: json as T };
+}
+
+export interface Accepted {
+  orderId: string;
+  status: string;
+  statusUrl: string;
+}
+
+/** One POST /api/orders through the gateway, as sent: no retry. A key is made when none is given. */
+export async function placeOrder(
+  system: TestSystem,
+  customer: string,
+  body: unknown,
+  key: string = randomUUID(),
+): Promise<Answer<Accepted> & { key: string }> {
+  const res = await fetch(`${system.gateway}/api/orders`, {
+    method: 'POST',
+    headers: { ...JSON_TYPE, 'x-customer-id': customer, 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  return { ...(await answer<Accepted>(res)), key };
+}
+
+/**
+ * Places an order as a careful client does: on a 409 (the first attempt still runs) or a 5xx
+ * (gateway busy or timed out), the same POST again with the same key until it is accepted.
+ * Throws on any other answer, with the body in the message.
+ */
+export async function checkout(
+  system: TestSystem,
+  customer: string,
+  body: unknown,
+  key: string = randomUUID(),
+): Promise<Accepted & { key: string }> {
+  const last = await waitFor(
+    async () => {
+      const res = await placeOrder(system, customer, body, key);
+      return res.status === 409 || res.status >= 500 ? undefined : res;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, description: `checkout ${key} to be answered other than 409 or 5xx` },
+  );
+  if (last.status !== 202) throw new Error(`checkout refused: ${last.status} ${last.text}`);
+  return { ...last.json, key };
+}
+
+export interface TimelineEntry {
+  step: string;
+  status: string;
+  at: string;
+  detail: string;
+  reason?: string;
+}
+
+export interface OrderView {
+  id: string;
+  status: string;
+  lines: { sku: string; quantity: number; lineTotal: { amount: number; currency: string } }[];
+  total: { amount: number; currency: string };
+  refunded: boolean;
+  cancelReason: string | null;
+  timeline: TimelineEntry[];
+}
+
+/** GET /api/orders/:id as the customer. */
+export async function getOrder(system: TestSystem, customer: string, orderId: string): Promise<OrderView> {
+  const res = await fetch(`${system.gateway}/api/orders/${orderId}`, { headers: { 'x-customer-id': customer } });
+  if (res.status !== 200) throw new Error(`GET order ${orderId}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as OrderView;
+}
+
+/** The customer's orders, every page (newest first). */
+export async function listOrders(system: TestSystem, customer: string): Promise<{ id: string; status: string }[]> {
+  const items: { id: string; status: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
+    const res = await fetch(`${system.gateway}/api/orders${query}`, { headers: { 'x-customer-id': customer } });
+    if (res.status !== 200) throw new Error(`GET orders: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { items: { id: string; status: string }[]; nextCursor: string | null };
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** Waits until the order is in (one of) the given status(es); answers the order then. */
+export async function waitForStatus(
+  system: TestSystem,
+  customer: string,
+  orderId: string,
+  status: string | readonly string[],
+  timeoutMs = 90_000,
+): Promise<OrderView> {
+  const wanted = typeof status === 'string' ? [status] : status;
+  let last: string | undefined;
+  return waitFor(
+    async () => {
+      const order = await getOrder(system, customer, orderId);
+      last = order.status;
+      return wanted.includes(order.status) ? order : undefined;
+    },
+    { timeoutMs, intervalMs: 100, description: `order ${orderId} to be ${wanted.join(' or ')}` },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}; it is ${last ?? 'unknown'}`);
+  });
+}
+
+export interface LedgerEntry {
+  at: string;
+  kind: 'authorization' | 'capture' | 'void' | 'refund';
+  payment_intent: string;
+  amount: number;
+  currency: string;
+  order_id: string;
+}
+
+/** Every money movement the provider made (for one order, or all), oldest first. */
+export async function providerLedger(system: TestSystem, orderId?: string): Promise<LedgerEntry[]> {
+  const query = orderId ? `?order_id=${encodeURIComponent(orderId)}` : '';
+  const res = await fetch(`${system.urls['payment-provider']}/v1/test/ledger${query}`);
+  if (res.status !== 200) throw new Error(`provider ledger: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { data: LedgerEntry[] }).data;
+}
+
+/** The payment intents the provider holds for an order (its search by order id). */
+export async function providerIntents(system: TestSystem, orderId: string): Promise<{ id: string; status: string; amount: number }[]> {
+  const res = await fetch(`${system.urls['payment-provider']}/v1/payment_intents/search?order_id=${encodeURIComponent(orderId)}`, {
+    headers: { authorization: `Bearer ${system.secrets.providerKey}` },
+  });
+  if (res.status !== 200) throw new Error(`provider search: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { data: { id: string; status: string; amount: number }[] }).data;
+}
+
+export interface StockLevels {
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+/** The stock of a SKU over every location, as staff read it from inventory. */
+export async function stockOf(system: TestSystem, sku: string): Promise<StockLevels> {
+  const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}`, { headers: ADMIN });
+  if (res.status !== 200) throw new Error(`stock of ${sku}: ${res.status} ${await res.text()}`);
+  const { onHand, reserved, available } = (await res.json()) as StockLevels;
+  return { onHand, reserved, available };
+}
+
+/** Sets the units counted at location `main` (not below what is reserved there). */
+export async function setStock(system: TestSystem, sku: string, onHand: number): Promise<StockLevels> {
+  const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}/locations/main`, {
+    method: 'PUT',
+    headers: { ...ADMIN, ...JSON_TYPE },
+    body: JSON.stringify({ onHand }),
+  });
+  if (res.status !== 200) throw new Error(`set stock of ${sku}: ${res.status} ${await res.text()}`);
+  return stockOf(system, sku);
+}
