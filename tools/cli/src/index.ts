@@ -3,3 +3,4 @@ export { startSystem, seedDemoStock, type RunningSystem, type SystemOptions } fr
 export { startEmbedded } from './start-embedded.js';
 export { startDistributed } from './start-distributed.js';
 export { configReference } from './config-docs.js';
+export { checkInvariants, findViolations, formatFindings, readSystem, INVARIANTS, type CheckOptions, type Finding } from './invariants.js';

@@ -6,6 +6,7 @@ import { databaseUrl, ensureDatabase, migrate } from '@emporium/db';
 import { createDb } from '@emporium/db';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
+import { invariantsCommand } from './invariants.js';
 import { parkedCommand } from './parked.js';
 import { BROKER_DATABASE, databaseName, SERVICES, SYSTEM } from './services.js';
 import { startDistributed } from './start-distributed.js';
@@ -91,6 +92,8 @@ async function main(): Promise<number> {
         process.env,
         databaseUrl(`postgres://postgres:emporium@127.0.0.1:${pgPort}/postgres`, BROKER_DATABASE),
       );
+    case 'invariants':
+      return invariantsCommand(process.env, { portBase, pgPort });
     case 'migrate': {
       const [name] = positionals;
       const entry = SERVICES.find((s) => s.module.name === name);
@@ -118,7 +121,7 @@ async function main(): Promise<number> {
       return 0;
     default:
       process.stderr.write(
-        'usage: emporium start [--clean] | distributed | parked list|replay <queue> | migrate <service> | config-docs\n',
+        'usage: emporium start [--clean] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs\n',
       );
       return 64;
   }

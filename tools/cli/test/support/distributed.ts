@@ -12,6 +12,8 @@ const root = path.resolve(import.meta.dirname, '../../../..');
 
 export interface TestSystem extends DistributedSystem {
   gateway: string;
+  /** The RabbitMQ exchange, also the queue prefix, of this system (`<exchange>.<service>[.parked]`). */
+  exchange: string;
 }
 
 /** Short delays so retries, relays and workers act within a test's patience. */
@@ -46,6 +48,7 @@ export async function startTestSystem(options: { env?: Record<string, Record<str
   return {
     ...system,
     gateway: system.urls.gateway as string,
+    exchange,
     stop: async () => {
       await system.stop();
       const specs = SYSTEM.filter((e) => e.module.consumes).map((e) => ({
