@@ -54,9 +54,7 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
   const accepted: AcceptedOrder[] = [];
 
   beforeAll(async () => {
-    const everyone = Object.fromEntries(
-      SYSTEM.map((e) => [e.module.name, { CONSUMER_RETRY_DELAYS_MS: RETRY_DELAYS }]),
-    );
+    const everyone = Object.fromEntries(SYSTEM.map((e) => [e.module.name, { CONSUMER_RETRY_DELAYS_MS: RETRY_DELAYS }]));
     const env = {
       ...everyone,
       gateway: { ...everyone.gateway, UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '300' },
