@@ -14,10 +14,14 @@ export const listDeliveries = (
  * and a fresh retry schedule. Only a parked delivery can be requeued.
  */
 export async function requeueDelivery(db: NotificationsDb, id: string): Promise<DeliveryView> {
-  if (!(await requeueParked(db, id))) {
-    const [existing] = await findDeliveries(db, { id, limit: 1 });
-    throw existing ? deliveryNotParked(id) : deliveryNotFound(id);
-  }
-  const [view] = await findDeliveries(db, { id, limit: 1 });
-  return view as DeliveryView;
+  // Read back in the same transaction: our row lock keeps a worker from claiming the delivery
+  // until commit, so the answer shows it as requeued, not as already being attempted again.
+  return db.transaction().execute(async (trx) => {
+    if (!(await requeueParked(trx, id))) {
+      const [existing] = await findDeliveries(trx, { id, limit: 1 });
+      throw existing ? deliveryNotParked(id) : deliveryNotFound(id);
+    }
+    const [view] = await findDeliveries(trx, { id, limit: 1 });
+    return view as DeliveryView;
+  });
 }
