@@ -77,6 +77,56 @@ describe('checkout flows, distributed, through the gateway', () => {
     await system?.stop();
   }, 60_000);
 
+  it('when a customer orders in stock with a good card, then the order is confirmed: one capture, stock down, one e-mail, one partner webhook, one feed entry, and a timeline from placed to confirmed', async () => {
+    const sku = skuFor(5);
+    const customer = newCustomer();
+    const email = `${customer}@example.test`;
+    const before = await stockOf(system, sku);
+    const { orderId } = await checkout(system, customer, orderBody({ sku, quantity: 2, email }));
+    const order = await waitForStatus(system, customer, orderId, 'confirmed');
+
+    const ledger = await providerLedger(system, orderId);
+    expect(kinds(ledger, 'capture').map((c) => c.amount)).toEqual([order.total.amount]);
+    expect(await stockOf(system, sku)).toMatchObject({ onHand: before.onHand - 2, reserved: 0 });
+    const succeeded = order.timeline.filter((t) => t.status === 'succeeded').map((t) => t.step);
+    for (const step of ['reserveStock', 'authorizePayment', 'capturePayment', 'commitStock', 'confirm']) expect(succeeded).toContain(step);
+
+    const mails = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${system.urls['smtp-sink']}/messages?to=${encodeURIComponent(email)}`)).json()) as {
+          count: number;
+          distinctMessageIds: number;
+        };
+        return body.count >= 1 ? body : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the confirmation e-mail' },
+    );
+    expect(mails).toMatchObject({ count: 1, distinctMessageIds: 1 });
+    const hooks = await waitFor(
+      async () => {
+        const res = await fetch(`${system.urls['partner-webhooks']}/deliveries?partner=demo-partner`);
+        const { items } = (await res.json()) as {
+          items: { webhookId: string | null; accepted: boolean; validSignature: boolean; body: string }[];
+        };
+        const ours = items.filter((d) => d.accepted && d.body.includes(orderId));
+        return ours.length >= 1 ? ours : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the partner webhook' },
+    );
+    expect(new Set(hooks.map((h) => h.webhookId)).size).toBe(1);
+    expect(hooks.every((h) => h.validSignature)).toBe(true);
+    const feed = await waitFor(
+      async () => {
+        const res = await fetch(`${system.gateway}/api/notifications`, { headers: { 'x-customer-id': customer } });
+        const body = (await res.json()) as { items: unknown[] };
+        return body.items.length >= 1 ? body.items : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the feed entry' },
+    );
+    expect(feed).toHaveLength(1);
+    expect(JSON.stringify(feed)).toContain(orderId);
+  });
+
   it('when a SKU is short, then the order is cancelled before any payment is asked for, and the timeline names the SKU that is short', async () => {
     const sku = skuFor(0);
     await setStock(system, sku, 1);
