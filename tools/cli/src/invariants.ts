@@ -8,9 +8,10 @@
  * in two so that every check can be shown to fail: `readSystem` takes a snapshot over HTTP and the
  * broker, `findViolations` is a pure function of that snapshot and of what the caller expected.
  */
-import { EmbeddedTransport, RabbitMqTransport, type Transport } from '@emporium/messaging';
-import { createLogger } from '@emporium/observability';
+import type { Transport } from '@emporium/messaging';
 import { createDb, databaseUrl, sql } from '@emporium/db';
+import { mapLimit } from './map-limit.js';
+import { operatorTransport } from './parked.js';
 import { BROKER_DATABASE, databaseName, linksFor, newSecrets, SYSTEM } from './services.js';
 
 export const INVARIANTS = {
@@ -139,19 +140,6 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
     throw new HttpStatusError(res.status, url);
   }
   return (await res.json()) as T;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
 }
 
 async function pages<T>(first: string, fetchPage: (url: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
@@ -701,15 +689,7 @@ export async function invariantsCommand(
     : `postgres://postgres:emporium@127.0.0.1:${system.pgPort}/postgres`;
   const links = linksFor(system.portBase, newSecrets());
   const urls = Object.fromEntries(SYSTEM.map((e) => [e.module.name, links.url(e.module.name)]));
-  const logger = createLogger({ service: 'emporium-invariants', level: 'warn' });
-  const transport: Transport = env.AMQP_URL
-    ? new RabbitMqTransport({
-        url: env.AMQP_URL,
-        exchange: env.AMQP_EXCHANGE ?? 'emporium',
-        ...(env.AMQP_QUEUE_PREFIX ? { queuePrefix: env.AMQP_QUEUE_PREFIX } : {}),
-        logger,
-      })
-    : new EmbeddedTransport({ url: env.BROKER_DATABASE_URL ?? databaseUrl(serverUrl, BROKER_DATABASE), logger });
+  const transport = operatorTransport(env, databaseUrl(serverUrl, BROKER_DATABASE), 'emporium-invariants');
   try {
     const expected = await expectationsFromDatabases((service) => databaseUrl(serverUrl, databaseName(service)));
     const queues = SYSTEM.filter((e) => e.module.consumes).map((e) => e.module.name);

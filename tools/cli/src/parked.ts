@@ -8,15 +8,7 @@ export async function parkedCommand(args: string[], env: Record<string, string |
     process.stderr.write('usage: emporium parked list <queue> | emporium parked replay <queue> [message-id ...]\n');
     return 64;
   }
-  const logger = createLogger({ service: 'emporium-parked', level: 'warn' });
-  const transport: Transport = env.AMQP_URL
-    ? new RabbitMqTransport({
-        url: env.AMQP_URL,
-        exchange: env.AMQP_EXCHANGE ?? 'emporium',
-        ...(env.AMQP_QUEUE_PREFIX ? { queuePrefix: env.AMQP_QUEUE_PREFIX } : {}),
-        logger,
-      })
-    : new EmbeddedTransport({ url: env.BROKER_DATABASE_URL ?? defaultBrokerDbUrl, logger });
+  const transport = operatorTransport(env, defaultBrokerDbUrl, 'emporium-parked');
   try {
     if (action === 'list') {
       const parked = await transport.listParked(queue, 1000);
@@ -34,4 +26,17 @@ export async function parkedCommand(args: string[], env: Record<string, string |
   } finally {
     await transport.close();
   }
+}
+
+/** The broker as an operator command reaches it: RabbitMQ with AMQP_URL, else the embedded one. */
+export function operatorTransport(env: Record<string, string | undefined>, defaultBrokerDbUrl: string, service: string): Transport {
+  const logger = createLogger({ service, level: 'warn' });
+  return env.AMQP_URL
+    ? new RabbitMqTransport({
+        url: env.AMQP_URL,
+        exchange: env.AMQP_EXCHANGE ?? 'emporium',
+        ...(env.AMQP_QUEUE_PREFIX ? { queuePrefix: env.AMQP_QUEUE_PREFIX } : {}),
+        logger,
+      })
+    : new EmbeddedTransport({ url: env.BROKER_DATABASE_URL ?? defaultBrokerDbUrl, logger });
 }

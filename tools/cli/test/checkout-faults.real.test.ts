@@ -20,6 +20,7 @@ import {
   providerLedger,
   type StockLevels,
   stockOf,
+  waitForMail,
   waitForStatus,
 } from './support/shop.js';
 
@@ -323,15 +324,7 @@ describe('checkout under the payment provider’s faults and the incident, distr
       const timeline = (await getOrder(system, who, orderId)).timeline;
       expect(timeline.filter((e) => e.step === 'capturePayment' && e.status === 'succeeded')).toHaveLength(1);
       expect(timeline.filter((e) => e.step === 'confirm' && e.status === 'succeeded')).toHaveLength(1);
-      const mails = await waitFor(
-        async () => {
-          const res = await fetch(`${system.urls['smtp-sink']}/messages?to=${encodeURIComponent(email)}`);
-          const body = (await res.json()) as { count: number; distinctMessageIds: number };
-          return body.count >= 1 ? body : undefined;
-        },
-        { timeoutMs: 30_000, description: 'the confirmation email' },
-      );
-      expect(mails).toMatchObject({ count: 1, distinctMessageIds: 1 });
+      expect(await waitForMail(system, email)).toMatchObject({ count: 1, distinctMessageIds: 1 });
     });
 
     it('when a webhook is forged, stale or tampered with, then payments answers 400 and does nothing; the genuine event is processed once, and its duplicate answered 2xx without a second effect', async () => {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapLimit } from '../src/map-limit.js';
 import { startTestSystem, type TestSystem } from './support/distributed.js';
 import {
   checkout,
@@ -22,6 +23,9 @@ import {
   type StockLevels,
   setStock,
   stockOf,
+  waitForFeed,
+  waitForMail,
+  waitForPartnerHooks,
   waitForStatus,
 } from './support/shop.js';
 
@@ -37,20 +41,6 @@ const formatted = (money: { amount: number; currency: string }) => `${(money.amo
 
 const newCustomer = () => `cust-${randomUUID()}`;
 const kinds = (ledger: LedgerEntry[], kind: LedgerEntry['kind']) => ledger.filter((e) => e.kind === kind);
-
-/** Runs `work` over `items`, at most `limit` at a time, answering in the order of `items`. */
-async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 describe('checkout flows, distributed, through the gateway', () => {
   let system: TestSystem;
@@ -91,38 +81,11 @@ describe('checkout flows, distributed, through the gateway', () => {
     const succeeded = order.timeline.filter((t) => t.status === 'succeeded').map((t) => t.step);
     for (const step of ['reserveStock', 'authorizePayment', 'capturePayment', 'commitStock', 'confirm']) expect(succeeded).toContain(step);
 
-    const mails = await waitFor(
-      async () => {
-        const body = (await (await fetch(`${system.urls['smtp-sink']}/messages?to=${encodeURIComponent(email)}`)).json()) as {
-          count: number;
-          distinctMessageIds: number;
-        };
-        return body.count >= 1 ? body : undefined;
-      },
-      { timeoutMs: 60_000, description: 'the confirmation e-mail' },
-    );
-    expect(mails).toMatchObject({ count: 1, distinctMessageIds: 1 });
-    const hooks = await waitFor(
-      async () => {
-        const res = await fetch(`${system.urls['partner-webhooks']}/deliveries?partner=demo-partner`);
-        const { items } = (await res.json()) as {
-          items: { webhookId: string | null; accepted: boolean; validSignature: boolean; body: string }[];
-        };
-        const ours = items.filter((d) => d.accepted && d.body.includes(orderId));
-        return ours.length >= 1 ? ours : undefined;
-      },
-      { timeoutMs: 60_000, description: 'the partner webhook' },
-    );
+    expect(await waitForMail(system, email)).toMatchObject({ count: 1, distinctMessageIds: 1 });
+    const hooks = await waitForPartnerHooks(system, orderId);
     expect(new Set(hooks.map((h) => h.webhookId)).size).toBe(1);
     expect(hooks.every((h) => h.validSignature)).toBe(true);
-    const feed = await waitFor(
-      async () => {
-        const res = await fetch(`${system.gateway}/api/notifications`, { headers: { 'x-customer-id': customer } });
-        const body = (await res.json()) as { items: unknown[] };
-        return body.items.length >= 1 ? body.items : undefined;
-      },
-      { timeoutMs: 60_000, description: 'the feed entry' },
-    );
+    const feed = await waitForFeed(system, customer);
     expect(feed).toHaveLength(1);
     expect(JSON.stringify(feed)).toContain(orderId);
   });
@@ -311,7 +274,7 @@ describe('checkout flows, distributed, through the gateway', () => {
     // Awaited below; this only keeps an early failure from surfacing as an unhandled rejection.
     sampler.catch(() => undefined);
 
-    const placed = await inPool(buyers, 100, async (b) => {
+    const placed = await mapLimit(buyers, 100, async (b) => {
       const accepted = await checkout(system, b.customer, orderBody({ sku, quantity: 1 }), b.key);
       return { ...b, orderId: accepted.orderId };
     });
@@ -321,7 +284,7 @@ describe('checkout flows, distributed, through the gateway', () => {
     const open = new Map<string, OrderView>();
     await waitFor(
       async () => {
-        await inPool(
+        await mapLimit(
           placed.filter((p) => !final.has(p.orderId)),
           8,
           async (p) => {

@@ -8,6 +8,7 @@ import type { Transport } from '@emporium/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSystem, startSystem } from '../src/system.js';
 import { DEMO_CATALOG } from '@emporium/catalog';
+import { waitForFeed, waitForMail, waitForPartnerHooks } from './support/shop.js';
 
 const DEMO_SKU = DEMO_CATALOG[0]?.variants[0]?.sku as string;
 
@@ -87,30 +88,11 @@ describe('checkout, end to end through the gateway', () => {
     expect(ledger.data.filter((m) => m.kind === 'capture')).toHaveLength(1);
     expect(await available(sku)).toBe(before - 2);
 
-    const mails = await waitFor(
-      async () => {
-        const res = await fetch(`${system.urls['smtp-sink']}/messages?to=${encodeURIComponent(email)}`);
-        const body = (await res.json()) as { count: number; distinctMessageIds: number };
-        return body.count >= 1 ? body : undefined;
-      },
-      { timeoutMs: 30_000, description: 'the confirmation email' },
-    );
-    expect(mails).toMatchObject({ count: 1, distinctMessageIds: 1 });
-    await waitFor(
-      async () => {
-        const text = await (await fetch(`${system.urls['partner-webhooks']}/deliveries?partner=demo-partner`)).text();
-        return text.split(orderId).length - 1 >= 1;
-      },
-      { timeoutMs: 30_000, description: 'the partner webhook' },
-    );
-    const feed = await waitFor(
-      async () => {
-        const res = await fetch(`${gateway}/api/notifications`, { headers: { 'x-customer-id': customer } });
-        const body = (await res.json()) as { items: unknown[] };
-        return body.items.length === 1 ? body : undefined;
-      },
-      { timeoutMs: 30_000, description: 'one feed entry' },
-    );
+    const shop = { gateway, urls: system.urls };
+    expect(await waitForMail(shop, email)).toMatchObject({ count: 1, distinctMessageIds: 1 });
+    expect(new Set((await waitForPartnerHooks(shop, orderId)).map((h) => h.webhookId)).size).toBe(1);
+    const feed = await waitForFeed(shop, customer);
+    expect(feed).toHaveLength(1);
     expect(JSON.stringify(feed)).toContain(orderId);
   });
 

@@ -8,6 +8,12 @@ import { DEMO_CATALOG } from '@emporium/catalog';
 import { waitFor } from '@emporium/testing';
 import type { TestSystem } from './distributed.js';
 
+/** What the helpers need of a running system, distributed (TestSystem) or in one process. */
+export interface Shop {
+  gateway: string;
+  urls: Record<string, string>;
+}
+
 /** Every SKU of the demo catalog (each seeded with 25 units at start). Give each test its own. */
 export const DEMO_SKUS: readonly string[] = DEMO_CATALOG.flatMap((p) => p.variants.map((v) => v.sku));
 
@@ -59,7 +65,7 @@ export interface Accepted {
 
 /** One POST /api/orders through the gateway, as sent: no retry. A key is made when none is given. */
 export async function placeOrder(
-  system: TestSystem,
+  system: Shop,
   customer: string,
   body: unknown,
   key: string = randomUUID(),
@@ -78,7 +84,7 @@ export async function placeOrder(
  * Throws on any other answer, with the body in the message.
  */
 export async function checkout(
-  system: TestSystem,
+  system: Shop,
   customer: string,
   body: unknown,
   key: string = randomUUID(),
@@ -113,14 +119,14 @@ export interface OrderView {
 }
 
 /** GET /api/orders/:id as the customer. */
-export async function getOrder(system: TestSystem, customer: string, orderId: string): Promise<OrderView> {
+export async function getOrder(system: Shop, customer: string, orderId: string): Promise<OrderView> {
   const res = await fetch(`${system.gateway}/api/orders/${orderId}`, { headers: { 'x-customer-id': customer } });
   if (res.status !== 200) throw new Error(`GET order ${orderId}: ${res.status} ${await res.text()}`);
   return (await res.json()) as OrderView;
 }
 
 /** The customer's orders, every page (newest first). */
-export async function listOrders(system: TestSystem, customer: string): Promise<{ id: string; status: string }[]> {
+export async function listOrders(system: Shop, customer: string): Promise<{ id: string; status: string }[]> {
   const items: { id: string; status: string }[] = [];
   let cursor: string | null = null;
   do {
@@ -136,7 +142,7 @@ export async function listOrders(system: TestSystem, customer: string): Promise<
 
 /** Waits until the order is in (one of) the given status(es); answers the order then. */
 export async function waitForStatus(
-  system: TestSystem,
+  system: Shop,
   customer: string,
   orderId: string,
   status: string | readonly string[],
@@ -166,7 +172,7 @@ export interface LedgerEntry {
 }
 
 /** Every money movement the provider made (for one order, or all), oldest first. */
-export async function providerLedger(system: TestSystem, orderId?: string): Promise<LedgerEntry[]> {
+export async function providerLedger(system: Shop, orderId?: string): Promise<LedgerEntry[]> {
   const query = orderId ? `?order_id=${encodeURIComponent(orderId)}` : '';
   const res = await fetch(`${system.urls['payment-provider']}/v1/test/ledger${query}`);
   if (res.status !== 200) throw new Error(`provider ledger: ${res.status} ${await res.text()}`);
@@ -189,7 +195,7 @@ export interface StockLevels {
 }
 
 /** The stock of a SKU over every location, as staff read it from inventory. */
-export async function stockOf(system: TestSystem, sku: string): Promise<StockLevels> {
+export async function stockOf(system: Shop, sku: string): Promise<StockLevels> {
   const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}`, { headers: ADMIN });
   if (res.status !== 200) throw new Error(`stock of ${sku}: ${res.status} ${await res.text()}`);
   const { onHand, reserved, available } = (await res.json()) as StockLevels;
@@ -197,7 +203,7 @@ export async function stockOf(system: TestSystem, sku: string): Promise<StockLev
 }
 
 /** Sets the units counted at location `main` (not below what is reserved there). */
-export async function setStock(system: TestSystem, sku: string, onHand: number): Promise<StockLevels> {
+export async function setStock(system: Shop, sku: string, onHand: number): Promise<StockLevels> {
   const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}/locations/main`, {
     method: 'PUT',
     headers: { ...ADMIN, ...JSON_TYPE },
@@ -205,4 +211,50 @@ export async function setStock(system: TestSystem, sku: string, onHand: number):
   });
   if (res.status !== 200) throw new Error(`set stock of ${sku}: ${res.status} ${await res.text()}`);
   return stockOf(system, sku);
+}
+
+// ── the receivers: what a customer's inbox, the partner and the feed got ─────────────────────
+
+/** Waits until the SMTP sink holds an e-mail to `email`; answers its counts (duplicates included). */
+export async function waitForMail(system: Shop, email: string): Promise<{ count: number; distinctMessageIds: number }> {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${system.urls['smtp-sink']}/messages?to=${encodeURIComponent(email)}`);
+      const body = (await res.json()) as { count: number; distinctMessageIds: number };
+      return body.count >= 1 ? body : undefined;
+    },
+    { timeoutMs: 60_000, description: `an e-mail to ${email}` },
+  );
+}
+
+export interface PartnerDelivery {
+  webhookId: string | null;
+  accepted: boolean;
+  validSignature: boolean;
+  body: string;
+}
+
+/** Waits until the demo partner accepted a webhook about the order; answers those deliveries. */
+export async function waitForPartnerHooks(system: Shop, orderId: string): Promise<PartnerDelivery[]> {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${system.urls['partner-webhooks']}/deliveries?partner=demo-partner`);
+      const { items } = (await res.json()) as { items: PartnerDelivery[] };
+      const ours = items.filter((d) => d.accepted && d.body.includes(orderId));
+      return ours.length >= 1 ? ours : undefined;
+    },
+    { timeoutMs: 60_000, description: `the partner webhook about ${orderId}` },
+  );
+}
+
+/** Waits until the customer's in-app feed has an entry; answers the feed. */
+export async function waitForFeed(system: Shop, customer: string): Promise<unknown[]> {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${system.gateway}/api/notifications`, { headers: { 'x-customer-id': customer } });
+      const body = (await res.json()) as { items: unknown[] };
+      return body.items.length >= 1 ? body.items : undefined;
+    },
+    { timeoutMs: 60_000, description: `a feed entry for ${customer}` },
+  );
 }
