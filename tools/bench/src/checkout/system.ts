@@ -2,49 +2,39 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { SYSTEM, startDistributed } from '@emporium/cli';
 import { databaseUrl, ensureDatabase } from '@emporium/db';
-import { parkingQueueOf, retryQueueOf } from '@emporium/messaging';
+import { DEFAULT_RETRY_DELAYS_MS, parkingQueueOf, retryQueueOf } from '@emporium/messaging';
 import { freePortBlock } from '@emporium/testing';
 import type { CheckoutBenchOptions } from './options.js';
 
 export type DistributedSystem = Awaited<ReturnType<typeof startDistributed>>;
 
-/** The consumers' retry queues follow CONSUMER_RETRY_DELAYS_MS (its default unless --set). */
-const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
-
 /**
  * The system from its build, on a free block of ports, each service on a database named by
- * `dbOf`, on the run's own exchange and queue prefix. The block is probed, then bound by the
- * children a moment later: a port taken in between (it lies in the range of outgoing
- * connections, busy on a shared machine) fails one part, so that start is tried again elsewhere.
+ * `dbOf`, on the run's own exchange and queue prefix.
  */
-export async function startBenchSystem(
+export function startBenchSystem(
   root: string,
   options: CheckoutBenchOptions,
   prefix: string,
   dbOf: (service: string) => string,
 ): Promise<DistributedSystem> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startDistributed({
-        root,
-        from: 'build',
-        output: 'capture',
-        portBase: await freePortBlock(),
-        logLevel: 'warn',
-        demo: true,
-        amqp: { url: options.amqpUrl, exchange: prefix, queuePrefix: prefix },
-        databaseUrlOf: async (service) => {
-          await ensureDatabase(options.serverUrl, dbOf(service));
-          return databaseUrl(options.serverUrl, dbOf(service));
-        },
-        env: options.env,
-        readyTimeoutMs: 120_000,
-      });
-    } catch (error) {
-      if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
-      console.log('a port of the block was taken meanwhile; starting again on another block');
-    }
-  }
+  return freePortBlock().then((portBase) =>
+    startDistributed({
+      root,
+      from: 'build',
+      output: 'capture',
+      portBase,
+      logLevel: 'warn',
+      demo: true,
+      amqp: { url: options.amqpUrl, exchange: prefix, queuePrefix: prefix },
+      databaseUrlOf: async (service) => {
+        await ensureDatabase(options.serverUrl, dbOf(service));
+        return databaseUrl(options.serverUrl, dbOf(service));
+      },
+      env: options.env,
+      readyTimeoutMs: 120_000,
+    }),
+  );
 }
 
 /** Sets the stock of every SKU used, through inventory's admin API as a merchandiser would. */
