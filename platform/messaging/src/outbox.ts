@@ -2,7 +2,10 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { MigrationSet } from '@emporium/db';
 import type { Envelope, MessageRegistry } from './envelope.js';
 
-/** Channel the relay LISTENs on; appendToOutbox NOTIFYs it, delivered by PostgreSQL at commit. */
+/**
+ * Channel the relay LISTENs on. A statement trigger on the outbox NOTIFYs it, delivered by
+ * PostgreSQL at commit (one per transaction however many rows): no extra round trip per write.
+ */
 export const OUTBOX_CHANNEL = 'emporium_outbox';
 
 export interface OutboxTable {
@@ -36,6 +39,18 @@ export const outboxMigrations: MigrationSet = {
       await sql`CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL`.execute(db);
     },
   },
+  // Was a `SELECT pg_notify(...)` after every insert: a round trip per writing transaction.
+  '0002_outbox_notify_trigger': {
+    async up(db: Kysely<any>) {
+      await sql`
+        CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify(${sql.lit(OUTBOX_CHANNEL)}, '');
+          RETURN NULL;
+        END $$`.execute(db);
+      await sql`CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`.execute(db);
+    },
+  },
 };
 
 /**
@@ -50,5 +65,4 @@ export async function appendToOutbox(trx: Transaction<any>, registry: MessageReg
     .insertInto('outbox')
     .values(list.map((e) => ({ id: e.id, type: e.type, envelope: JSON.stringify(e) })))
     .execute();
-  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceApp, ServiceContext } from '@emporium/service';
 import type { OrdersConfig } from './config.js';
 import { catalogPricesOverHttp } from './data-access/catalog-client.js';
+import { OrderChangeFeed } from './data-access/order-changes.js';
 import { countOrdersByStatus, countStuckOrders } from './data-access/orders-repository.js';
 import type { OrdersDatabase } from './data-access/tables.js';
 import type { OrdersDeps, OrdersMetrics } from './domain/deps.js';
@@ -83,6 +84,7 @@ export function ordersDepsOf(ctx: OrdersContext): OrdersDeps {
       maxAttempts: c.ORDERS_STEP_MAX_ATTEMPTS,
     },
     idempotency: { retentionMs: c.ORDERS_IDEMPOTENCY_RETENTION_HOURS * 3_600_000, leaseMs: c.ORDERS_IDEMPOTENCY_LEASE_MS },
+    changes: Object.assign(new OrderChangeFeed(ctx.db.pool, ctx.logger), { maxWaitMs: c.ORDERS_STATUS_MAX_WAIT_MS }),
     now: () => new Date(),
     newId: randomUUID,
   };

@@ -88,6 +88,13 @@ export const ordersConfig = defineConfig({
     max: 600_000,
     description: 'How often the step-timeout job looks for sagas past their deadline',
   }),
+  ORDERS_STATUS_MAX_WAIT_MS: int({
+    default: 2_000,
+    min: 0,
+    max: 60_000,
+    description:
+      'Longest a status read with `If-None-Match` and `Prefer: wait=N` is held waiting for the order to change (then 304); keep it below the gateway’s UPSTREAM_TIMEOUT_MS',
+  }),
 });
 
 export type OrdersConfig = typeof ordersConfig;

@@ -57,11 +57,14 @@ export function createOrdersModule(): ServiceModule<OrdersDatabase, OrdersConfig
       deps = ordersDepsOf(ctx);
       return buildOrdersApp(ctx, deps);
     },
-    jobs: (ctx) =>
-      ordersJobs(current(), {
+    jobs: (ctx) => [
+      ...ordersJobs(current(), {
         timeoutScanMs: ctx.config.ORDERS_TIMEOUT_SCAN_INTERVAL_MS,
         purgeMs: ctx.config.ORDERS_IDEMPOTENCY_PURGE_INTERVAL_MS,
       }),
+      // Its LISTEN connection goes with the jobs, after HTTP drained (a waiting read ends within ORDERS_STATUS_MAX_WAIT_MS).
+      current().changes,
+    ],
   };
 }
 

@@ -10,6 +10,7 @@ import {
   aCheckout,
   aCustomer,
   anIdempotencyKey,
+  cancel as cancelOrder,
   aSku,
   type Customer,
   checkout,
@@ -21,11 +22,17 @@ import {
   postCheckout,
   startWorld,
   type World,
+  waitForStatus,
 } from './support/orders.js';
 
 let world: World;
 beforeAll(async () => {
-  world = await startWorld({ ORDERS_IDEMPOTENCY_PURGE_INTERVAL_MS: '100', ORDERS_IDEMPOTENCY_LEASE_MS: '1000', CATALOG_TIMEOUT_MS: '500' });
+  world = await startWorld({
+    ORDERS_IDEMPOTENCY_PURGE_INTERVAL_MS: '100',
+    ORDERS_IDEMPOTENCY_LEASE_MS: '1000',
+    CATALOG_TIMEOUT_MS: '500',
+    ORDERS_STATUS_MAX_WAIT_MS: '20000',
+  });
 });
 afterAll(async () => {
   await world?.close();
@@ -362,6 +369,50 @@ describe("the customer's orders", () => {
 
     expectProblem(await world.orders.app.inject({ url: '/api/orders?limit=101', headers: me }), 400, 'validation_failed');
     expectProblem(await world.orders.app.inject({ url: '/api/orders?cursor=bm9wZQ', headers: me }), 400, 'invalid_cursor');
+  });
+});
+
+describe('following an order without polling (ETag, If-None-Match, Prefer: wait)', () => {
+  const read = (customer: Customer, id: string, headers: Record<string, string> = {}) =>
+    world.orders.app.inject({ url: `/api/orders/${id}`, headers: { ...customer, ...headers } });
+
+  it('names the order’s version in the ETag; the same ETag in If-None-Match answers 304 at once, another one the order', async () => {
+    const customer = aCustomer();
+    const id = await placeOrder(world, customer);
+    // Confirmed: it changes no more by itself (the stand-ins answer the saga at once).
+    await waitForStatus(world.orders, customer, id, 'confirmed');
+    const first = await read(customer, id);
+    expect(first.statusCode).toBe(200);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"\d+"$/);
+
+    const same = await read(customer, id, { 'if-none-match': etag });
+    expect(same.statusCode).toBe(304);
+    expect(same.headers.etag).toBe(etag);
+    expect(same.body).toBe('');
+    expect((await read(customer, id, { 'if-none-match': 'W/"999999", "abc"' })).statusCode).toBe(200);
+    // Another customer learns nothing from a conditional read either.
+    expectProblem(await read(aCustomer(), id, { 'if-none-match': etag, prefer: 'wait=5' }), 404, 'order_not_found');
+  });
+
+  it('when the order changes while a reader waits, then the reader gets the new version; without a change it gets 304 when its wait ends', async () => {
+    const customer = aCustomer();
+    const id = await placeOrder(world, customer);
+    await waitForStatus(world.orders, customer, id, 'confirmed');
+    const before = await read(customer, id);
+    const etag = before.headers.etag as string;
+
+    const quiet = await read(customer, id, { 'if-none-match': etag, prefer: 'wait=1' });
+    expect(quiet.statusCode).toBe(304);
+    expect(quiet.headers.etag).toBe(etag);
+
+    // Waits up to 20 s (the cap here); the cancellation moves the version well before.
+    const waiting = read(customer, id, { 'if-none-match': etag, prefer: 'respond-async, wait=20' });
+    expect((await cancelOrder(world.orders, customer, id)).statusCode).toBe(202);
+    const changed = await waiting;
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+    expect(changed.json().status).not.toBe(before.json().status);
   });
 });
 

@@ -52,7 +52,7 @@ const skus = DEMO_CATALOG.flatMap((p) => p.variants)
 
 console.log(
   `checkout bench ${runId}: ${options.customers} customers, ${options.warmupS} s warm-up + ${options.durationS} s measured, ` +
-    `${skus.length} SKUs, status poll every ${options.pollMs} ms`,
+    `${skus.length} SKUs, each order followed with If-None-Match + Prefer: wait`,
 );
 
 // Ctrl-C ends the current phase early and still cleans up.

@@ -1,8 +1,10 @@
-import { type Selectable, sql } from '@emporium/db';
+import { type Expression, type Selectable, sql } from '@emporium/db';
 import type { OrderData, OrderLine, ShippingAddress } from '../domain/order-data.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { SagaStepId } from '../domain/steps/step.js';
 import type { OrderLinesTable, OrdersDb, OrdersTable } from './tables.js';
+import { type TimelineJson, timelineEntryOf } from './timeline-repository.js';
+import type { TimelineEntry } from '../domain/timeline.js';
 
 /** What a position in a customer's list is: created_at with microseconds (as text) and the id. */
 export interface ListPosition {
@@ -10,7 +12,22 @@ export interface ListPosition {
   id: string;
 }
 
-function toOrder(row: Selectable<OrdersTable>, lines: Selectable<OrderLinesTable>[]): OrderData {
+/** An order row read with its lines in the same statement (see withLines). */
+type OrderRow = Selectable<OrdersTable> & { lines: LineJson[] };
+type LineJson = Pick<Selectable<OrderLinesTable>, 'position' | 'sku' | 'name' | 'quantity' | 'unit_amount' | 'currency'>;
+
+/**
+ * The order's lines as a JSON array, in the same statement as the order row: one round trip per
+ * read instead of two (every saga reply reads its order). FOR UPDATE still locks only the orders
+ * row: the subquery is not in FROM.
+ */
+const withLines = (orderId: Expression<string>) =>
+  sql<LineJson[]>`(
+    SELECT coalesce(json_agg(json_build_object('position', l.position, 'sku', l.sku, 'name', l.name, 'quantity', l.quantity,
+      'unit_amount', l.unit_amount, 'currency', l.currency) ORDER BY l.position), '[]'::json)
+    FROM order_lines l WHERE l.order_id = ${orderId})`.as('lines');
+
+function toOrder(row: Selectable<OrdersTable>, lines: LineJson[]): OrderData {
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -81,13 +98,14 @@ const linesRow = (orderId: string, line: OrderLine, position: number) => ({
   currency: line.unitPrice.currency,
 });
 
-async function linesOf(db: OrdersDb, ids: string[]): Promise<Map<string, Selectable<OrderLinesTable>[]>> {
-  const byOrder = new Map<string, Selectable<OrderLinesTable>[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return byOrder;
-  const rows = await db.selectFrom('order_lines').selectAll().where('order_id', 'in', ids).execute();
-  for (const row of rows) byOrder.get(row.order_id)?.push(row);
-  return byOrder;
-}
+const fromRow = ({ lines, ...row }: OrderRow): OrderData => toOrder(row, lines);
+
+/** The orders table with every column and each row's lines. */
+const ordersWithLines = (db: OrdersDb) =>
+  db
+    .selectFrom('orders')
+    .selectAll('orders')
+    .select((eb) => withLines(eb.ref('orders.id')));
 
 export async function insertOrder(trx: OrdersDb, order: OrderData): Promise<void> {
   await trx
@@ -112,9 +130,8 @@ export async function insertOrder(trx: OrdersDb, order: OrderData): Promise<void
 
 /** Reads the order and holds its row lock until the transaction ends: replies, timeouts and cancels of one order queue up. */
 export async function lockOrderForUpdate(trx: OrdersDb, id: string): Promise<OrderData | undefined> {
-  const row = await trx.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  if (!row) return undefined;
-  return toOrder(row, (await linesOf(trx, [id])).get(id) ?? []);
+  const row = await ordersWithLines(trx).where('id', '=', id).forUpdate().executeTakeFirst();
+  return row && fromRow(row);
 }
 
 /** Writes the saga state of an order read with lockOrderForUpdate; its version moves on. */
@@ -128,9 +145,38 @@ export async function saveOrder(trx: OrdersDb, order: OrderData): Promise<void> 
 
 /** One customer's order; another customer's is not found (BOLA). */
 export async function findOrderOfCustomer(db: OrdersDb, customerId: string, id: string): Promise<OrderData | undefined> {
-  const row = await db.selectFrom('orders').selectAll().where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
+  const row = await ordersWithLines(db).where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
+  return row && fromRow(row);
+}
+
+/**
+ * One customer's order with its timeline (oldest first, in the order written), in one statement:
+ * what a status read answers, and status reads are the most frequent request there is.
+ */
+export async function findOrderWithTimelineOfCustomer(
+  db: OrdersDb,
+  customerId: string,
+  id: string,
+): Promise<{ order: OrderData; timeline: TimelineEntry[] } | undefined> {
+  const row = await ordersWithLines(db)
+    .select(
+      sql<TimelineJson[]>`(
+        SELECT coalesce(json_agg(json_build_object('step', t.step, 'status', t.status, 'detail', t.detail, 'reason', t.reason,
+          'at', t.at) ORDER BY t.seq), '[]'::json)
+        FROM order_timeline t WHERE t.order_id = orders.id)`.as('timeline'),
+    )
+    .where('id', '=', id)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
   if (!row) return undefined;
-  return toOrder(row, (await linesOf(db, [id])).get(id) ?? []);
+  const { timeline, ...order } = row;
+  return { order: fromRow(order), timeline: timeline.map(timelineEntryOf) };
+}
+
+/** The version of one customer's order (what its ETag names), or undefined: a cheap check for a waiting reader. */
+export async function findOrderVersionOfCustomer(db: OrdersDb, customerId: string, id: string): Promise<number | undefined> {
+  const row = await db.selectFrom('orders').select('version').where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
+  return row?.version;
 }
 
 /** As findOrderOfCustomer, holding the row lock. */
@@ -145,9 +191,7 @@ export async function findOrderPageOfCustomer(
   customerId: string,
   page: { after?: ListPosition | undefined; limit: number },
 ): Promise<{ order: OrderData; position: string }[]> {
-  let query = db
-    .selectFrom('orders')
-    .selectAll()
+  let query = ordersWithLines(db)
     .select(sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('position'))
     .where('customer_id', '=', customerId);
   if (page.after) {
@@ -155,11 +199,7 @@ export async function findOrderPageOfCustomer(
     query = query.where(sql<boolean>`(created_at, id) < (${position}::timestamptz, ${id}::uuid)`);
   }
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
-  const lines = await linesOf(
-    db,
-    rows.map((r) => r.id),
-  );
-  return rows.map(({ position, ...row }) => ({ order: toOrder(row, lines.get(row.id) ?? []), position }));
+  return rows.map(({ position, ...row }) => ({ order: fromRow(row), position }));
 }
 
 /**
@@ -167,14 +207,10 @@ export async function findOrderPageOfCustomer(
  * holds are skipped, so each is handled once at a time.
  */
 export async function lockOrdersPastDeadlineForUpdate(trx: OrdersDb, now: Date, limit: number, skip: string[] = []): Promise<OrderData[]> {
-  let query = trx.selectFrom('orders').selectAll().where('step_deadline', '<=', now);
+  let query = ordersWithLines(trx).where('step_deadline', '<=', now);
   if (skip.length) query = query.where('id', 'not in', skip);
   const rows = await query.orderBy('step_deadline').limit(limit).forUpdate().skipLocked().execute();
-  const lines = await linesOf(
-    trx,
-    rows.map((r) => r.id),
-  );
-  return rows.map((row) => toOrder(row, lines.get(row.id) ?? []));
+  return rows.map(fromRow);
 }
 
 export async function countOrdersByStatus(db: OrdersDb): Promise<Map<string, number>> {

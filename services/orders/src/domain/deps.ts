@@ -1,5 +1,6 @@
 import type { MessageRegistry } from '@emporium/messaging';
 import type { Logger } from '@emporium/observability';
+import type { OrderChanges } from '../data-access/order-changes.js';
 import type { OrdersDb } from '../data-access/tables.js';
 import type { Money } from './money.js';
 import type { SagaPolicy } from './order-data.js';
@@ -37,6 +38,8 @@ export interface OrdersDeps {
   catalog: CatalogPrices;
   policy: SagaPolicy;
   idempotency: { retentionMs: number; leaseMs: number };
+  /** Wakes readers waiting for an order to change (GET with `Prefer: wait`), at most `maxWaitMs` each. */
+  changes: OrderChanges & { maxWaitMs: number };
   now(): Date;
   newId(): string;
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 export interface Answer {
   status: number;
   text: string;
+  etag: string | undefined;
 }
 
 /**
@@ -33,7 +34,9 @@ export class Client {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), etag: res.headers.etag }),
+          );
           res.on('error', reject);
         },
       );

@@ -11,8 +11,8 @@ export interface CheckoutBenchOptions {
   /** How many demo SKUs the orders are spread over (1 makes one stock row the hot spot). */
   skus: number;
   /**
-   * Between two status polls of one order. 50 ms: a sighting is at most that late (5% of the
-   * 1 s target), and every poll halved is CPU left to the saga on a 2-core machine.
+   * The least wait before an order's first status read (later reads wait on the server with
+   * If-None-Match + Prefer: wait), and the pause after a failed read. 50 ms.
    */
   pollMs: number;
   ceilingS: number;
@@ -34,7 +34,7 @@ const USAGE = `npm run bench:checkout -- [options]   (each also as an environmen
   --duration S         measured seconds                            BENCH_DURATION_S  (30)
   --warmup S           unmeasured seconds before                   BENCH_WARMUP_S    (20)
   --skus N             demo SKUs the orders are spread over        BENCH_SKUS        (8)
-  --poll-ms MS         order status poll interval                  BENCH_POLL_MS     (50)
+  --poll-ms MS         least wait before the first status read     BENCH_POLL_MS     (50)
   --ceiling S          seconds of the commit ceiling measurement   BENCH_CEILING_S   (5)
   --ceiling-connections N  its connections                         BENCH_CEILING_CONNECTIONS (16)
   --database-url URL   PostgreSQL server                           DATABASE_SERVER_URL (postgres://root@127.0.0.1:5432/postgres)

@@ -53,7 +53,7 @@ export function report(r: RunResults): Headline {
         ['orders confirmed in the window', `${r.confirmedInWindow} in ${r.windowS.toFixed(1)} s`],
         ['orders/s confirmed', rate.toFixed(1)],
         ['orders placed in the window: confirmed / cancelled / timed out', outcomes.join(' / ')],
-        ['status polls per order', (sum(r.samples.map((s) => s.polls)) / Math.max(1, r.samples.length)).toFixed(1)],
+        ['status reads per order', (sum(r.samples.map((s) => s.polls)) / Math.max(1, r.samples.length)).toFixed(1)],
         ['errors (whole run)', r.errors.size ? [...r.errors].map(([k, v]) => `${k} ×${v}`).join(', ') : 'none'],
         ['accept (202) p50 / p99 / max ms', p50p99max(accept).join(' / ')],
         ['accept→confirmed p50 / p99 / max ms', p50p99max(confirm).join(' / ')],

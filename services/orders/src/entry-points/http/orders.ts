@@ -20,6 +20,25 @@ const JSON_UTF8 = 'application/json; charset=utf-8';
 /** The e-mail goes out in orders.order.* messages: it must pass their schema too, not only the route's. */
 const emailFitsMessages = Compile(Type.String({ format: 'email' }));
 
+/** An order's ETag: its version, which moves with every change of status, step or timeline. */
+const etagOf = (version: number) => `"${version}"`;
+
+/** The versions an If-None-Match names (strong or weak ETags of ours; anything else matches nothing). */
+function versionsIn(header: string | undefined): Set<number> {
+  const versions = new Set<number>();
+  for (const tag of (header ?? '').split(',')) {
+    const m = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(tag);
+    if (m) versions.add(Number(m[1]));
+  }
+  return versions;
+}
+
+/** `Prefer: wait=N` (RFC 7240 §4.3) in ms; 0 when absent or unreadable. */
+function preferredWaitMs(header: string | string[] | undefined): number {
+  const m = /(?:^|[,;]\s*)wait\s*=\s*"?(\d{1,6})"?/i.exec([header ?? ''].flat().join(','));
+  return m ? Number(m[1]) * 1_000 : 0;
+}
+
 /** Every route needs a signed-in customer; checked before the body is read. */
 const customerOnly = async (request: Parameters<typeof requireCustomer>[0]) => {
   requireCustomer(request);
@@ -119,17 +138,26 @@ export function orderRoutes(app: ServiceApp, deps: OrdersDeps): void {
       schema: {
         tags: ['orders'],
         summary: 'One order: its status, lines, total and timeline',
-        description: `${CUSTOMER_SEAM}The timeline lists each step of the checkout, when it happened and, for a failure, why. Another customer's order is not found.`,
+        description:
+          `${CUSTOMER_SEAM}The timeline lists each step of the checkout, when it happened and, for a failure, why. Another customer's order is not found. ` +
+          "The `ETag` names the order's version. To follow an order without polling, send it back in `If-None-Match` with `Prefer: wait=<seconds>` " +
+          '(RFC 7240): the answer comes as soon as the order changes (200), or 304 when the wait ends first (at most ORDERS_STATUS_MAX_WAIT_MS, ' +
+          '2 s by default); then ask again. Without `Prefer: wait`, a matching `If-None-Match` answers 304 at once.',
         params: OrderParams,
         response: {
           200: OrderView,
+          304: Type.Null({ description: 'Not modified: the order is still at the version named in If-None-Match' }),
           ...problems({ 400: 'validation_failed (not a UUID)', 401: 'unauthenticated', 404: 'order_not_found' }),
         },
       },
     },
-    async (request) => {
-      const { order, timeline } = await getOrder(deps, requireCustomer(request), request.params.id);
-      return orderView(order, timeline);
+    async (request, reply) => {
+      const unlessVersion = versionsIn(request.headers['if-none-match']);
+      const waitMs = preferredWaitMs(request.headers.prefer);
+      const found = await getOrder(deps, requireCustomer(request), request.params.id, { unlessVersion, waitMs });
+      if ('unchanged' in found) return reply.status(304).header('etag', etagOf(found.unchanged)).send(null);
+      reply.header('etag', etagOf(found.order.version));
+      return orderView(found.order, found.timeline);
     },
   );
 
