@@ -26,36 +26,83 @@ export const inboxMigrations: MigrationSet = {
   },
 };
 
-export type InboxHandler<DB> = (trx: Transaction<DB>, envelope: Envelope, delivery: Delivery) => Promise<void>;
+/**
+ * Applies one message inside its inbox transaction. `locks` is what the consumer's `lockBatch`
+ * returned in this transaction (undefined when it has none).
+ */
+export type InboxHandler<DB, Locks = unknown> = (
+  trx: Transaction<DB>,
+  envelope: Envelope,
+  delivery: Delivery,
+  locks: Locks,
+) => Promise<void>;
+
+/**
+ * Runs once in every inbox transaction, after the inbox rows and before the handlers, with the
+ * messages whose handlers will run (a duplicate is not among them), in delivery order. It takes,
+ * in the consumer's one global lock order, every lock those handlers need, and may return what
+ * it read while locking; each handler gets that value. It must change nothing (it runs again if
+ * the transaction does).
+ *
+ * Why: a group commit applies many messages one after another in one transaction. Without it
+ * each handler locks its own rows as it goes, so two concurrent batches lock the rows of
+ * different messages in crossing orders and deadlock (PostgreSQL breaks that only after
+ * deadlock_timeout, and the batch runs again).
+ */
+export type InboxBatchLock<DB, Locks> = (trx: Transaction<DB>, envelopes: readonly Envelope[]) => Promise<Locks>;
+
+/**
+ * Records the messages in the inbox, in message id order (so that two transactions holding
+ * copies of the same messages — a redelivery in flight — cannot wait for each other's rows in
+ * crossing orders). Returns the ids that were new.
+ */
+async function recordInInbox<DB>(trx: Transaction<DB>, consumer: string, envelopes: readonly Envelope[]): Promise<Set<string>> {
+  const ids = [...envelopes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const values = ids.map((e) => sql`(${consumer}, ${e.id}::uuid, ${e.type})`);
+  const inserted = await sql<{ message_id: string }>`
+    INSERT INTO inbox (consumer, message_id, type) VALUES ${sql.join(values)}
+    ON CONFLICT DO NOTHING RETURNING message_id`.execute(trx);
+  return new Set(inserted.rows.map((r) => r.message_id));
+}
 
 /**
  * Idempotent consumer: records the message id in the same transaction as the handler's effects.
  * A redelivery finds the row and changes nothing; a crash before commit leaves neither.
  * Returns true when the effects were applied, false when the message was a duplicate.
+ * With `lockBatch`, it runs before the handler exactly as in a group commit of one message.
  */
-export async function handleOnce<DB>(
+export async function handleOnce<DB, Locks = undefined>(
   db: Kysely<DB>,
   consumer: string,
   envelope: Envelope,
   delivery: Delivery,
-  handler: InboxHandler<DB>,
+  handler: InboxHandler<DB, Locks>,
+  lockBatch?: InboxBatchLock<DB, Locks>,
 ): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    const inserted = await sql<{ message_id: string }>`
-      INSERT INTO inbox (consumer, message_id, type) VALUES (${consumer}, ${envelope.id}, ${envelope.type})
-      ON CONFLICT DO NOTHING RETURNING message_id`.execute(trx);
-    if (inserted.rows.length === 0) return false;
-    await handler(trx, envelope, delivery);
+    const fresh = await recordInInbox(trx, consumer, [envelope]);
+    if (fresh.size === 0) return false;
+    const locks = lockBatch ? await lockBatch(trx, [envelope]) : (undefined as Locks);
+    await handler(trx, envelope, delivery, locks);
     return true;
   });
 }
 
-interface Pending<DB> {
+interface Pending<DB, Locks> {
   envelope: Envelope;
   delivery: Delivery;
-  handler: InboxHandler<DB>;
+  handler: InboxHandler<DB, Locks>;
   resolve(applied: boolean): void;
   reject(error: unknown): void;
+}
+
+export interface InboxBatcherOptions<DB, Locks> {
+  /** Most messages in one transaction (64). */
+  maxBatch?: number;
+  /** Most transactions at once (4). */
+  concurrency?: number;
+  /** Takes every transaction's locks up front, in one global order: see InboxBatchLock. */
+  lockBatch?: InboxBatchLock<DB, Locks>;
 }
 
 /**
@@ -66,19 +113,22 @@ interface Pending<DB> {
  * of it runs again alone (handleOnce), so only the failing one fails. A consumer's durable commits
  * per message fall from one to about 1/batch: consumption is otherwise bound by commits.
  * Handlers must do database work only (they may run again after a rollback).
+ *
+ * Up to `concurrency` batches run at once. A consumer whose handlers lock rows shared between
+ * messages (stock) gives `lockBatch`, so that concurrent batches take their locks in one order.
  */
-export class InboxBatcher<DB> {
-  private readonly pending: Pending<DB>[] = [];
+export class InboxBatcher<DB, Locks = undefined> {
+  private readonly pending: Pending<DB, Locks>[] = [];
   private active = 0;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly consumer: string,
-    private readonly options: { maxBatch?: number; concurrency?: number } = {},
+    private readonly options: InboxBatcherOptions<DB, Locks> = {},
   ) {}
 
   /** Resolves true once the effects are committed, false for a duplicate; rejects if the handler failed. */
-  submit(envelope: Envelope, delivery: Delivery, handler: InboxHandler<DB>): Promise<boolean> {
+  submit(envelope: Envelope, delivery: Delivery, handler: InboxHandler<DB, Locks>): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.pending.push({ envelope, delivery, handler, resolve, reject });
       this.pump();
@@ -97,23 +147,25 @@ export class InboxBatcher<DB> {
     }
   }
 
-  private async run(batch: Pending<DB>[]): Promise<void> {
+  private async run(batch: Pending<DB, Locks>[]): Promise<void> {
+    const { lockBatch } = this.options;
     if (batch.length > 1) {
       try {
         const applied = await inTransaction(this.db, async (trx) => {
-          const values = batch.map((p) => sql`(${this.consumer}, ${p.envelope.id}::uuid, ${p.envelope.type})`);
-          const inserted = await sql<{ message_id: string }>`
-            INSERT INTO inbox (consumer, message_id, type) VALUES ${sql.join(values)}
-            ON CONFLICT DO NOTHING RETURNING message_id`.execute(trx);
-          const fresh = new Set(inserted.rows.map((r) => r.message_id));
-          const result: boolean[] = [];
-          for (const p of batch) {
-            // The same message twice in one batch (a redelivery): only its first copy applies.
-            const first = fresh.delete(p.envelope.id);
-            if (first) await p.handler(trx, p.envelope, p.delivery);
-            result.push(first);
+          const fresh = await recordInInbox(
+            trx,
+            this.consumer,
+            batch.map((p) => p.envelope),
+          );
+          // The same message twice in one batch (a redelivery): only its first copy applies.
+          const firsts = batch.map((p) => fresh.delete(p.envelope.id));
+          const toApply = batch.filter((_, i) => firsts[i]);
+          if (toApply.length > 0) {
+            const envelopes = toApply.map((p) => p.envelope);
+            const locks = lockBatch ? await lockBatch(trx, envelopes) : (undefined as Locks);
+            for (const p of toApply) await p.handler(trx, p.envelope, p.delivery, locks);
           }
-          return result;
+          return firsts;
         });
         for (const [i, p] of batch.entries()) p.resolve(applied[i] ?? false);
         return;
@@ -123,7 +175,7 @@ export class InboxBatcher<DB> {
     }
     for (const p of batch) {
       try {
-        p.resolve(await handleOnce(this.db, this.consumer, p.envelope, p.delivery, p.handler));
+        p.resolve(await handleOnce(this.db, this.consumer, p.envelope, p.delivery, p.handler, lockBatch));
       } catch (error) {
         p.reject(error);
       }

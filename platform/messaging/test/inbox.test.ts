@@ -35,4 +35,56 @@ describe('the inbox in group commits', () => {
       await db.destroy();
     }
   });
+
+  it("takes each transaction's locks once, before its handlers and in their transaction, for just the messages they apply, and hands each handler the result", async () => {
+    const db = await openTestDb(await createTestDatabase('inbox'));
+    try {
+      const log: { step: 'lock' | 'handle'; ids: string[]; txid: string; token: object }[] = [];
+      const txid = async (trx: any) => (await sql<{ id: string }>`SELECT txid_current()::text AS id`.execute(trx)).rows[0]!.id;
+      const inbox = new InboxBatcher<any, object>(db, 'q', {
+        maxBatch: 50,
+        concurrency: 1,
+        lockBatch: async (trx, envelopes) => {
+          const token = {};
+          log.push({ step: 'lock', ids: envelopes.map((e) => e.id), txid: await txid(trx), token });
+          return token;
+        },
+      });
+      const handler = async (trx: any, e: { id: string; data: unknown }, _d: unknown, token: object) => {
+        log.push({ step: 'handle', ids: [e.id], txid: await txid(trx), token });
+        if ((e.data as { n: number }).n === 13) throw new Error('thirteen fails');
+      };
+      const submit = (e: { id: string }) => inbox.submit(e as never, delivery, handler);
+      const [first, a, b, c, d, failing, e] = [1, 2, 3, 4, 5, 13, 6].map((n) => createEnvelope(TestEvent, { n }, { source: 'test' }));
+
+      // Alone: one message is one transaction, locked like a batch of one.
+      expect(await submit(first!)).toBe(true);
+      // Then together: `first` again (applied before: nothing to lock, whether it runs alone or
+      // with the rest), a, b, b again (a redelivery), c.
+      expect(await Promise.all([first, a, b, b, c].map((m) => submit(m!)))).toEqual([false, true, true, false, true]);
+      expect(log.filter((l) => l.step === 'lock').map((l) => l.ids)).toEqual([[first!.id], [a!.id, b!.id, c!.id]]);
+
+      // Every handler ran after its transaction's lock, in that transaction, with what it returned.
+      const handled = log.filter((l) => l.step === 'handle');
+      expect(handled.map((h) => h.ids[0])).toEqual([first!.id, a!.id, b!.id, c!.id]);
+      for (const h of handled) {
+        const lock = log.find((l) => l.step === 'lock' && l.txid === h.txid)!;
+        expect(lock.token).toBe(h.token);
+        expect(log.indexOf(lock)).toBeLessThan(log.indexOf(h));
+      }
+
+      // A failing handler: the batch rolls back, then each message runs alone, each locked alone.
+      log.length = 0;
+      const results = await Promise.allSettled([first, d, failing, e].map((m) => submit(m!)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(log.filter((l) => l.step === 'lock').map((l) => l.ids)).toEqual([
+        [d!.id, failing!.id, e!.id],
+        [d!.id],
+        [failing!.id],
+        [e!.id],
+      ]);
+    } finally {
+      await db.destroy();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { type ConfigOf, ConfigError, type ConfigSchema, loadConfig } from '@emporium/config';
-import { createDb, type Db, ensureDatabase, migrate, type MigrationSet, sql } from '@emporium/db';
+import { createDb, type Db, ensureDatabase, migrate, type MigrationSet, sql, type Transaction } from '@emporium/db';
 import {
   type ConsumerHandle,
   EmbeddedTransport,
@@ -50,8 +50,19 @@ export interface ServiceModule<DB, S extends ConfigSchema> {
   publishes?: MessageDefinition[];
   consumes?: {
     definitions: MessageDefinition[];
-    /** Handlers by message type, each run once per message id in the inbox transaction. */
-    handlers: Record<string, InboxHandler<DB>>;
+    /**
+     * Handlers by message type, each run once per message id in the inbox transaction. The
+     * fourth argument is what `lockBatch` returned in that transaction.
+     */
+    handlers: Record<string, InboxHandler<DB, any>>;
+    /**
+     * Runs in every inbox transaction before its handlers, with the messages they will apply, and
+     * takes every lock they need in the service's one global lock order (see InboxBatchLock in
+     * @emporium/messaging). A service whose handlers lock rows that different messages share
+     * gives it: messages are applied in group commits, up to four at once, and without it two
+     * concurrent batches lock those rows in crossing orders and deadlock.
+     */
+    lockBatch?: (trx: Transaction<DB>, envelopes: readonly Envelope[]) => Promise<any>;
     bindings?: string[];
   };
   buildApp(ctx: ServiceContext<DB, S>): Promise<ServiceApp>;
@@ -210,7 +221,7 @@ export async function startService<DB, S extends ConfigSchema>(
 
     let consumer: ConsumerHandle | undefined;
     if (spec && transport && db && module.consumes) {
-      consumer = await transport.consume(spec, dispatcher(db, module.name, messages, module.consumes.handlers, logger));
+      consumer = await transport.consume(spec, dispatcher(db, module.name, messages, module.consumes, logger));
     }
     relay?.start();
 
@@ -250,10 +261,11 @@ export function dispatcher<DB>(
   db: Db<DB>,
   consumer: string,
   registry: MessageRegistry,
-  handlers: Record<string, InboxHandler<DB>>,
+  consumes: Pick<NonNullable<ServiceModule<DB, any>['consumes']>, 'handlers' | 'lockBatch'>,
   logger: Logger,
 ) {
-  const inbox = new InboxBatcher(db, consumer);
+  const { handlers, lockBatch } = consumes;
+  const inbox = new InboxBatcher<DB, unknown>(db, consumer, lockBatch ? { lockBatch } : {});
   return async (envelope: Envelope, delivery: { attempt: number; queue: string }) => {
     const handler = handlers[envelope.type];
     if (!handler) {

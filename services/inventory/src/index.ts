@@ -13,7 +13,7 @@ import { inventoryMigrations } from './data-access/migrations/index.js';
 import type { InventoryDatabase } from './data-access/tables.js';
 import type { InventoryDeps } from './domain/deps.js';
 import { startExpirySweeper } from './entry-points/jobs/expiry-sweeper.js';
-import { CONSUMED, inventoryHandlers } from './entry-points/messaging/handlers.js';
+import { inventoryConsumer } from './entry-points/messaging/handlers.js';
 
 /**
  * A new inventory module. The runtime hands message handlers only their transaction and message,
@@ -41,7 +41,7 @@ export function createInventoryModule(): ServiceModule<InventoryDatabase, Invent
       InventorySkuOutOfStockV1,
       InventorySkuBackInStockV1,
     ],
-    consumes: { definitions: CONSUMED, handlers: inventoryHandlers(deps) },
+    consumes: inventoryConsumer(deps),
     async buildApp(ctx) {
       bound = inventoryDeps(ctx);
       return buildInventoryApp(ctx, bound);

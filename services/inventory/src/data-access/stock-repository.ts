@@ -1,6 +1,6 @@
 import { sql } from '@emporium/db';
 import type { InventoryDb } from './db.js';
-import type { StockLevelRecord } from './tables.js';
+import type { MovementRecord, StockLevelRecord } from './tables.js';
 
 const toRecord = (row: { sku: string; location: string; on_hand: number; reserved: number }): StockLevelRecord => ({
   sku: row.sku,
@@ -11,8 +11,9 @@ const toRecord = (row: { sku: string; location: string; on_hand: number; reserve
 
 /**
  * Reads every location of these SKUs and holds their row locks until the transaction ends.
- * Rows are locked in one fixed order — (sku, location) — by every writer, so two transactions
- * touching the same SKUs wait for each other instead of deadlocking.
+ * Rows are locked in one fixed order — (sku, location) — by every writer, and each writer locks
+ * all the stock rows it needs in one such call, so two transactions touching the same SKUs wait
+ * for each other instead of deadlocking (the whole lock order: domain/lock-commands.ts).
  */
 export async function lockStockOfSkusForUpdate(trx: InventoryDb, skus: readonly string[]): Promise<StockLevelRecord[]> {
   if (skus.length === 0) return [];
@@ -27,53 +28,54 @@ export async function lockStockOfSkusForUpdate(trx: InventoryDb, skus: readonly 
   return rows.map(toRecord);
 }
 
-/** Locks the rows of these (sku, location) pairs, in the fixed order. Absent pairs are simply not returned. */
-export async function lockStockLevelsForUpdate(
-  trx: InventoryDb,
-  keys: readonly { sku: string; location: string }[],
-): Promise<StockLevelRecord[]> {
-  if (keys.length === 0) return [];
-  const pairs = sql.join(keys.map((k) => sql`(${k.sku}, ${k.location})`));
-  const rows = await sql<{ sku: string; location: string; on_hand: number; reserved: number }>`
-    SELECT sku, location, on_hand, reserved FROM stock_levels
-    WHERE (sku, location) IN (${pairs})
-    ORDER BY sku, location
-    FOR UPDATE`.execute(trx);
-  return rows.rows.map(toRecord);
-}
-
-/** Creates the (sku, location) row with nothing in it unless it exists; then locks and returns it. */
-export async function lockOrCreateStockLevelForUpdate(trx: InventoryDb, sku: string, location: string): Promise<StockLevelRecord> {
+/**
+ * Creates the (sku, location) row with nothing in it unless it exists. It locks no existing row
+ * (ON CONFLICT DO NOTHING), so the caller then locks every location of the SKU in the one order,
+ * this one among them. It may wait for a transaction that is writing that row; the caller holds
+ * no stock row yet, so that wait cannot close a cycle.
+ */
+export async function ensureStockLevel(trx: InventoryDb, sku: string, location: string): Promise<void> {
   await trx
     .insertInto('stock_levels')
     .values({ sku, location, on_hand: 0, reserved: 0 })
-    .onConflict((oc) => oc.doNothing())
+    .onConflict((oc) => oc.columns(['sku', 'location']).doNothing())
     .execute();
-  const [row] = await lockStockLevelsForUpdate(trx, [{ sku, location }]);
-  return row!;
 }
 
-/** Adds the deltas (summed per row) to the rows locked by the caller. The CHECKs refuse any row that would oversell. */
-export async function addToStockLevels(
-  trx: InventoryDb,
-  deltas: readonly { sku: string; location: string; onHand: number; reserved: number }[],
-  at: Date,
-): Promise<void> {
-  // One row of VALUES per (sku, location): UPDATE … FROM applies only one joined row to a target.
-  const summed = new Map<string, { sku: string; location: string; onHand: number; reserved: number }>();
-  for (const d of deltas) {
-    const key = JSON.stringify([d.sku, d.location]);
-    const s = summed.get(key) ?? { sku: d.sku, location: d.location, onHand: 0, reserved: 0 };
-    summed.set(key, { ...s, onHand: s.onHand + d.onHand, reserved: s.reserved + d.reserved });
-  }
-  const changed = [...summed.values()].filter((d) => d.onHand !== 0 || d.reserved !== 0);
-  if (changed.length === 0) return;
-  const values = sql.join(changed.map((d) => sql`(${d.sku}::text, ${d.location}::text, ${d.onHand}::bigint, ${d.reserved}::bigint)`));
-  await sql`
-    UPDATE stock_levels AS s
-    SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved, updated_at = ${at}
-    FROM (VALUES ${values}) AS d (sku, location, on_hand, reserved)
-    WHERE s.sku = d.sku AND s.location = d.location`.execute(trx);
+/**
+ * Adds each movement's deltas to its (sku, location) row and journals the movement, in one
+ * statement; the rows are locked by the caller. The CHECKs refuse any row that would oversell.
+ * Movements with no change are neither applied nor journalled. Returns the changed rows as they
+ * now are.
+ */
+export async function applyMovements(trx: InventoryDb, movements: readonly MovementRecord[], at: Date): Promise<StockLevelRecord[]> {
+  const changing = movements.filter((m) => m.onHandDelta !== 0 || m.reservedDelta !== 0);
+  if (changing.length === 0) return [];
+  const values = sql.join(
+    changing.map(
+      (m) =>
+        sql`(${m.sku}::text, ${m.location}::text, ${m.kind}::text, ${m.onHandDelta}::bigint, ${m.reservedDelta}::bigint,
+          ${m.orderId ?? null}::uuid, ${m.reference ?? null}::text, ${m.reason ?? null}::text)`,
+    ),
+  );
+  // One joined row per (sku, location): UPDATE … FROM applies only one joined row to a target.
+  const rows = await sql<{ sku: string; location: string; on_hand: number; reserved: number }>`
+    WITH m (sku, location, kind, on_hand_delta, reserved_delta, order_id, reference, reason) AS (VALUES ${values}),
+    changed AS (
+      UPDATE stock_levels AS s
+      SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved, updated_at = ${at}
+      FROM (
+        SELECT sku, location, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved FROM m GROUP BY sku, location
+      ) AS d
+      WHERE s.sku = d.sku AND s.location = d.location AND (d.on_hand <> 0 OR d.reserved <> 0)
+      RETURNING s.sku, s.location, s.on_hand, s.reserved
+    ),
+    journal AS (
+      INSERT INTO stock_movements (sku, location, kind, on_hand_delta, reserved_delta, order_id, reference, reason, created_at)
+      SELECT sku, location, kind, on_hand_delta, reserved_delta, order_id, reference, reason, ${at} FROM m
+    )
+    SELECT sku, location, on_hand, reserved FROM changed`.execute(trx);
+  return rows.rows.map(toRecord);
 }
 
 /** Units available to reserve (on hand − reserved, over every location) per SKU; SKUs with no row are absent. */

@@ -12,6 +12,11 @@ import { applyStockChanges } from './stock-change.js';
  * each with `inventory.reservation.released.v1` (reason expired), in one transaction. Rows being
  * committed or swept by another replica at that moment are skipped (SKIP LOCKED), so replicas
  * share the work and none is released twice. Returns how many were released.
+ *
+ * Lock order (lock-commands.ts): the reservation rows, then every location of their SKUs in
+ * (sku, location) order. It takes no order key: SKIP LOCKED means it never waits for a
+ * reservation row, so it cannot close a cycle with a command that holds one; and it never
+ * changes where a reservation's units are held, which a command reads under its order key.
  */
 export async function expireReservations(deps: InventoryDeps, limit: number): Promise<number> {
   const result = await inTransaction(deps.db, async (trx) => {
@@ -25,8 +30,7 @@ export async function expireReservations(deps: InventoryDeps, limit: number): Pr
     const skus = [...new Set([...held.values()].flat().map((a) => a.sku))];
     const stock = await lockStockOfSkusForUpdate(trx, skus);
     for (const r of due) await saveReservation(trx, expired(r, now));
-    const { stockouts } = await applyStockChanges(
-      deps,
+    const { signals, stockouts } = await applyStockChanges(
       trx,
       stock,
       due.flatMap((r) =>
@@ -41,11 +45,7 @@ export async function expireReservations(deps: InventoryDeps, limit: number): Pr
       ),
       now,
     );
-    await appendToOutbox(
-      trx,
-      deps.messages,
-      due.map((r) => reservationReleased(r.orderId, 'expired', r.lines, now)),
-    );
+    await appendToOutbox(trx, deps.messages, [...signals, ...due.map((r) => reservationReleased(r.orderId, 'expired', r.lines, now))]);
     return { released: due.length, stockouts };
   });
   if (result.released) deps.metrics.reservationsExpired(result.released);

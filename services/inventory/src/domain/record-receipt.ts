@@ -1,6 +1,7 @@
 import { inTransaction } from '@emporium/db';
+import { appendToOutbox } from '@emporium/messaging';
 import { findReceipt, insertReceiptIfNew } from '../data-access/receipts-repository.js';
-import { findStockOfSkus, lockOrCreateStockLevelForUpdate, lockStockOfSkusForUpdate } from '../data-access/stock-repository.js';
+import { ensureStockLevel, findStockOfSkus, lockStockOfSkusForUpdate } from '../data-access/stock-repository.js';
 import type { ReceiptRecord } from '../data-access/tables.js';
 import type { InventoryDeps } from './deps.js';
 import { belowReserved, referenceReused } from './errors.js';
@@ -47,7 +48,8 @@ export async function recordReceipt(
       }
       return { receipt: first, replayed: true, after: await findStockOfSkus(trx, [sku]), stockouts: 0 };
     }
-    await lockOrCreateStockLevelForUpdate(trx, sku, input.location);
+    // The reference first, then every location of the SKU in (sku, location) order (lock-commands.ts).
+    await ensureStockLevel(trx, sku, input.location);
     const stock = await lockStockOfSkusForUpdate(trx, [sku]);
     const row = stock.find((s) => s.location === input.location)!;
     if (row.onHand + input.quantity < row.reserved) throw belowReserved(sku, input.location, row.reserved, row.onHand + input.quantity);
@@ -60,7 +62,8 @@ export async function recordReceipt(
       reference: input.reference,
       ...(input.reason !== undefined ? { reason: input.reason } : {}),
     };
-    const { after, stockouts } = await applyStockChanges(deps, trx, stock, [change], now);
+    const { after, signals, stockouts } = await applyStockChanges(trx, stock, [change], now);
+    await appendToOutbox(trx, deps.messages, signals);
     return { receipt, replayed: false, after, stockouts };
   });
   if (result.stockouts) deps.metrics.stockedOut(result.stockouts);

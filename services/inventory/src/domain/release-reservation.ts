@@ -2,17 +2,18 @@ import type { InventoryReleaseRequestedV1 } from '@emporium/contracts';
 import type { DataOf } from '@emporium/messaging';
 import { appendToOutbox } from '@emporium/messaging';
 import type { InventoryTrx } from '../data-access/db.js';
-import { findAllocations, lockOrderKey, lockReservationForUpdate, saveReservation } from '../data-access/reservations-repository.js';
-import { lockStockOfSkusForUpdate } from '../data-access/stock-repository.js';
+import { saveReservation } from '../data-access/reservations-repository.js';
 import type { InventoryDeps } from './deps.js';
 import { reservationReleased } from './events.js';
+import type { HeldRows } from './held-rows.js';
 import { type Reservation, released } from './reservation.js';
 import { applyStockChanges } from './stock-change.js';
 
 export type ReleaseCommand = DataOf<typeof InventoryReleaseRequestedV1>;
 
 /**
- * Compensation: gives the order's units back, answering `inventory.reservation.released.v1`.
+ * Compensation: gives the order's units back, answering `inventory.reservation.released.v1`. The
+ * order and its stock rows are already locked (`held`).
  *
  * - reserved → released (reason requested): reserved goes down, so the units are available again.
  * - committed → released (reason requested): the order is cancelled after its commit (e.g. the
@@ -24,24 +25,25 @@ export type ReleaseCommand = DataOf<typeof InventoryReleaseRequestedV1>;
 export async function releaseReservation(
   deps: InventoryDeps,
   trx: InventoryTrx,
+  held: HeldRows,
   command: ReleaseCommand,
 ): Promise<Reservation | undefined> {
   const { orderId } = command;
-  await lockOrderKey(trx, orderId);
-  const reservation = await lockReservationForUpdate(trx, orderId);
+  const current = held.reservationOf(orderId);
+  const reservation = current?.reservation;
   const now = deps.now();
 
-  if (reservation?.status === 'reserved' || reservation?.status === 'committed') {
+  if (current && (reservation?.status === 'reserved' || reservation?.status === 'committed')) {
     const wasCommitted = reservation.status === 'committed';
-    const held = await findAllocations(trx, orderId);
-    const stock = await lockStockOfSkusForUpdate(trx, [...new Set(held.map((a) => a.sku))]);
+    const { allocations } = current;
+    const stock = held.stockOf(allocations.map((a) => a.sku));
     const next = released(reservation, now);
     await saveReservation(trx, next);
-    await applyStockChanges(
-      deps,
+    held.keepReservation({ reservation: next, allocations });
+    const { after, signals } = await applyStockChanges(
       trx,
       stock,
-      held.map((a) => ({
+      allocations.map((a) => ({
         sku: a.sku,
         location: a.location,
         onHand: wasCommitted ? a.quantity : 0,
@@ -52,7 +54,8 @@ export async function releaseReservation(
       })),
       now,
     );
-    await appendToOutbox(trx, deps.messages, reservationReleased(orderId, 'requested', next.lines, now));
+    held.keepStock(after);
+    await appendToOutbox(trx, deps.messages, [...signals, reservationReleased(orderId, 'requested', next.lines, now)]);
     return next;
   }
 

@@ -1,9 +1,7 @@
-import { appendToOutbox } from '@emporium/messaging';
+import type { Envelope } from '@emporium/messaging';
 import type { InventoryTrx } from '../data-access/db.js';
-import { appendMovements } from '../data-access/movements-repository.js';
-import { addToStockLevels } from '../data-access/stock-repository.js';
+import { applyMovements } from '../data-access/stock-repository.js';
 import type { MovementKind, StockLevelRecord } from '../data-access/tables.js';
-import type { InventoryDeps } from './deps.js';
 import { stockSignals } from './events.js';
 import { availabilityOf } from './lines.js';
 
@@ -20,34 +18,25 @@ export interface StockChange {
 }
 
 /**
- * Applies changes to stock rows the caller has locked (every location of every SKU concerned),
- * journals each one, and announces the SKUs whose availability crosses zero — all in the
- * caller's transaction. The CHECKs on stock_levels refuse any change that would oversell, so a
- * wrong change here fails the whole transaction instead of selling units that do not exist.
- * Returns the rows as they now are and how many SKUs ran out.
+ * Applies changes to stock rows the caller has locked (`locked`: every location of every SKU
+ * concerned, as they are now) and journals each one, in one statement of the caller's
+ * transaction. The CHECKs on stock_levels refuse any change that would oversell, so a wrong change
+ * here fails the whole transaction instead of selling units that do not exist. Returns the rows as
+ * they now are, and the SKU events of the SKUs whose availability crossed zero: the caller
+ * appends them to the outbox with its own messages (one INSERT).
  */
 export async function applyStockChanges(
-  deps: InventoryDeps,
   trx: InventoryTrx,
   locked: readonly StockLevelRecord[],
   changes: readonly StockChange[],
   now: Date,
-): Promise<{ after: StockLevelRecord[]; stockouts: number }> {
-  const after = locked.map((row) => {
-    const mine = changes.filter((c) => c.sku === row.sku && c.location === row.location);
-    return {
-      ...row,
-      onHand: row.onHand + mine.reduce((n, c) => n + c.onHand, 0),
-      reserved: row.reserved + mine.reduce((n, c) => n + c.reserved, 0),
-    };
-  });
-  await addToStockLevels(trx, changes, now);
-  await appendMovements(
+): Promise<{ after: StockLevelRecord[]; signals: Envelope[]; stockouts: number }> {
+  const changed = await applyMovements(
     trx,
     changes.map((c) => ({ ...c, onHandDelta: c.onHand, reservedDelta: c.reserved })),
     now,
   );
-  const signals = stockSignals(availabilityOf(locked), availabilityOf(after), now);
-  await appendToOutbox(trx, deps.messages, signals.envelopes);
-  return { after, stockouts: signals.stockouts };
+  const after = locked.map((row) => changed.find((c) => c.sku === row.sku && c.location === row.location) ?? row);
+  const { envelopes, stockouts } = stockSignals(availabilityOf(locked), availabilityOf(after), now);
+  return { after, signals: envelopes, stockouts };
 }

@@ -1,8 +1,11 @@
 import { InventoryCommitRequestedV1, InventoryReleaseRequestedV1, InventoryReserveRequestedV1 } from '@emporium/contracts';
-import type { InboxHandler } from '@emporium/messaging';
+import type { Envelope, InboxHandler } from '@emporium/messaging';
+import type { InventoryTrx } from '../../data-access/db.js';
 import type { InventoryDatabase } from '../../data-access/tables.js';
 import { type CommitCommand, commitReservation } from '../../domain/commit-reservation.js';
 import type { InventoryDeps } from '../../domain/deps.js';
+import type { HeldRows } from '../../domain/held-rows.js';
+import { lockForCommands, type OrderCommand } from '../../domain/lock-commands.js';
 import { type ReleaseCommand, releaseReservation } from '../../domain/release-reservation.js';
 import { type ReserveCommand, reserveStock } from '../../domain/reserve-stock.js';
 
@@ -11,19 +14,35 @@ export const CONSUMED = [InventoryReserveRequestedV1, InventoryCommitRequestedV1
 
 /**
  * Thin consumers: each runs its use case in the inbox transaction, so the effects, the answer in
- * the outbox and the inbox row commit together, and a redelivered message is skipped. `deps`
- * resolves the dependencies of the running instance (see index.ts).
+ * the outbox and the inbox row commit together, and a redelivered message is skipped. Before the
+ * handlers of a transaction run (one message, or a group commit of many), `lockBatch` takes every
+ * lock they need in the inventory's one lock order (domain/lock-commands.ts) and hands each
+ * handler the rows it read. `deps` resolves the dependencies of the running instance (see
+ * index.ts).
  */
-export function inventoryHandlers(deps: () => InventoryDeps): Record<string, InboxHandler<InventoryDatabase>> {
+export function inventoryConsumer(deps: () => InventoryDeps): {
+  definitions: typeof CONSUMED;
+  handlers: Record<string, InboxHandler<InventoryDatabase, HeldRows>>;
+  lockBatch: (trx: InventoryTrx, envelopes: readonly Envelope[]) => Promise<HeldRows>;
+} {
   return {
-    [InventoryReserveRequestedV1.type]: async (trx, envelope) => {
-      await reserveStock(deps(), trx, envelope.data as ReserveCommand);
-    },
-    [InventoryCommitRequestedV1.type]: async (trx, envelope) => {
-      await commitReservation(deps(), trx, envelope.data as CommitCommand);
-    },
-    [InventoryReleaseRequestedV1.type]: async (trx, envelope) => {
-      await releaseReservation(deps(), trx, envelope.data as ReleaseCommand);
+    definitions: CONSUMED,
+    // Every command the inventory consumes names its order; a reserve command also its lines.
+    lockBatch: (trx, envelopes) =>
+      lockForCommands(
+        trx,
+        envelopes.map((e) => e.data as OrderCommand),
+      ),
+    handlers: {
+      [InventoryReserveRequestedV1.type]: async (trx, envelope, _delivery, held) => {
+        await reserveStock(deps(), trx, held, envelope.data as ReserveCommand);
+      },
+      [InventoryCommitRequestedV1.type]: async (trx, envelope, _delivery, held) => {
+        await commitReservation(deps(), trx, held, envelope.data as CommitCommand);
+      },
+      [InventoryReleaseRequestedV1.type]: async (trx, envelope, _delivery, held) => {
+        await releaseReservation(deps(), trx, held, envelope.data as ReleaseCommand);
+      },
     },
   };
 }
