@@ -5,3 +5,4 @@ export { handleOnce, InboxBatcher, inboxMigrations, type InboxHandler, type Inbo
 export { OutboxRelay, type RelayOptions } from './relay.js';
 export { EmbeddedTransport, embeddedBrokerMigrations, type EmbeddedTransportOptions } from './embedded.js';
 export { RabbitMqTransport, type RabbitMqTransportOptions, parkingQueueOf, retryQueueOf } from './rabbitmq.js';
+export { NotifyWaker } from './waker.js';

@@ -85,7 +85,8 @@ function wiringOf(ctx: PaymentsContext): Wiring {
       keyRetentionMs: c.PAYMENT_PROVIDER_KEY_RETENTION_MS,
       retryDelaysMs: c.PAYMENTS_RETRY_DELAYS_MS,
       actionRecheckMs: c.PAYMENTS_ACTION_RECHECK_MS,
-      waitMs: Math.max(c.PAYMENTS_WORKER_POLL_MS * 4, 200),
+      // A capture waiting for its authorization looks again this soon (not tied to the poll, which may be long).
+      waitMs: Math.min(Math.max(c.PAYMENTS_WORKER_POLL_MS * 4, 200), 1_000),
     },
     now: () => new Date(),
     newId: randomUUID,
@@ -116,6 +117,7 @@ export function paymentsJobs(ctx: PaymentsContext): BackgroundJob[] {
   const c = ctx.config;
   return [
     startOperationWorker(deps, {
+      pool: ctx.db.pool,
       pollMs: c.PAYMENTS_WORKER_POLL_MS,
       leaseMs: c.PAYMENTS_WORKER_LEASE_MS,
       concurrency: c.PAYMENTS_WORKER_BATCH,

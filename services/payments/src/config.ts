@@ -26,10 +26,11 @@ export const paymentsConfig = defineConfig({
       'How long a sent idempotency key is trusted to be remembered by the provider (a little under its 24 h); an older key is never sent again: the outcome is looked up instead',
   }),
   PAYMENTS_WORKER_POLL_MS: int({
-    default: 250,
+    default: 1_000,
     min: 10,
     max: 60_000,
-    description: 'How often the worker looks for due provider operations',
+    description:
+      'Fallback poll of the provider worker. A recorded or rescheduled operation wakes it at once (PostgreSQL NOTIFY) and it sleeps until the next one is due, so this only matters while its LISTEN connection is down, or for the claims of a replica that died (after their lease)',
   }),
   PAYMENTS_WORKER_LEASE_MS: int({
     default: 30_000,

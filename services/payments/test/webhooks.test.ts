@@ -8,6 +8,7 @@ import {
   expectProblem,
   type Harness,
   metric,
+  operationsOf,
   ourLedger,
   paymentOf,
   providerLedger,
@@ -197,5 +198,93 @@ describe('duplicate and reordered webhooks have one effect', () => {
     expect(await paymentOf(h.payments, order.orderId)).toMatchObject({ status: 'authorized' });
     expect(h.replies.of(order.orderId)).toHaveLength(1);
     expect((await providerLedger(h, order.orderId)).authorizations).toHaveLength(1);
+  });
+});
+
+describe('a webhook that can teach nothing new is not read again from the provider', () => {
+  let quiet: Harness;
+  beforeAll(async () => {
+    // An unanswered call is tried again only after a minute: only a webhook can make it sooner.
+    quiet = await startHarness({ env: { PAYMENTS_RETRY_DELAYS_MS: '60000' } });
+  });
+  afterEach(() => quiet.provider.clearFaults());
+  afterAll(() => quiet?.close());
+
+  const calls = (method: string) => metric(quiet.payments, 'emporium_http_client_requests_total', { callee: 'payment-provider', method });
+  const outcomes = async () => ({
+    known: await metric(quiet.payments, 'emporium_payments_webhooks_total', { outcome: 'known' }),
+    inFlight: await metric(quiet.payments, 'emporium_payments_webhooks_total', { outcome: 'in_flight' }),
+    processed: await metric(quiet.payments, 'emporium_payments_webhooks_total', { outcome: 'processed' }),
+  });
+  const signedFor = (body: string, id: string) => signed(body, id, new Date(), quiet.webhookSecret);
+
+  it('when an event reports the authorization we have already recorded, then it is recorded without reading the intent again', async () => {
+    const order = anAuthorize();
+    await authorize(quiet, order);
+    await quiet.replies.next(order.orderId, 'payments.authorization.succeeded.v1');
+    const intentId = (await paymentOf(quiet.payments, order.orderId))!.intent_id!;
+    const intent = (await fetch(`${quiet.provider.url}/v1/payment_intents/${intentId}`, {
+      headers: { authorization: `Bearer ${quiet.provider.secretKey}` },
+    }).then((r) => r.json())) as { status: string };
+    expect(intent.status).toBe('requires_capture');
+    const [gets, before] = [await calls('GET'), await outcomes()];
+
+    const body = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      type: 'payment_intent.amount_capturable_updated',
+      created: 1,
+      data: { object: intent },
+    });
+    const res = await quiet.payments.app.inject({
+      method: 'POST',
+      url: URL_PATH,
+      headers: signedFor(body, JSON.parse(body).id),
+      payload: body,
+    });
+    expect(res.json()).toEqual({ received: true, result: 'processed' });
+    expect(await calls('GET')).toBe(gets);
+    expect((await outcomes()).known).toBe(before.known + 1);
+    // Still deduplicated by its id.
+    const again = await quiet.payments.app.inject({
+      method: 'POST',
+      url: URL_PATH,
+      headers: signedFor(body, JSON.parse(body).id),
+      payload: body,
+    });
+    expect(again.json().result).toBe('duplicate');
+    expect(await ourLedger(quiet.payments, order.orderId)).toHaveLength(1);
+  });
+
+  it('when the provider’s event arrives while our call is still waiting for its answer, then the answer records it and nothing is read again', async () => {
+    // The provider authorizes (and sends its webhook) at once, but answers 700 ms later (our timeout is 1 s).
+    await quiet.provider.setFaults([{ operation: 'create', kind: 'timeout_after_commit', ms: 700, times: 1 }]);
+    const [gets, before] = [await calls('GET'), await outcomes()];
+    const order = anAuthorize();
+    await authorize(quiet, order);
+    await quiet.replies.next(order.orderId, 'payments.authorization.succeeded.v1');
+
+    await waitFor(async () => (await outcomes()).inFlight === before.inFlight + 1, {
+      description: 'the webhook to meet the call in flight',
+    });
+    expect(await calls('GET')).toBe(gets);
+    expect((await outcomes()).processed).toBe(before.processed);
+    expect((await ourLedger(quiet.payments, order.orderId)).map((e) => [e.kind, e.source])).toEqual([['authorization', 'worker']]);
+    expect(quiet.replies.of(order.orderId)).toHaveLength(1);
+  });
+
+  it('when our call’s answer is lost but the provider’s event came meanwhile, then the operation is sent again at once with the same key, not after its backoff', async () => {
+    // The answer is held 2.5 s, past our 1 s timeout: the outcome is unknown, and the next try would come in a minute.
+    await quiet.provider.setFaults([{ operation: 'create', kind: 'timeout_after_commit', ms: 2_500, times: 1 }]);
+    const order = anAuthorize();
+    await authorize(quiet, order);
+    await waitFor(() => quiet.replies.of(order.orderId, 'payments.authorization.succeeded.v1')[0], {
+      timeoutMs: 10_000,
+      description: 'the authorization, well before the minute of backoff',
+    });
+
+    expect((await providerLedger(quiet, order.orderId)).authorizations).toHaveLength(1);
+    const [op] = await operationsOf(quiet.payments, order.orderId);
+    expect(op).toMatchObject({ status: 'succeeded', attempts: 2, idempotency_key: `emporium-${op!.id}`, outcome_unknown: false });
+    expect(quiet.replies.of(order.orderId)).toHaveLength(1);
   });
 });

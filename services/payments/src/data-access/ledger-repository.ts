@@ -28,27 +28,33 @@ const entryOf = (row: Selectable<LedgerEntriesTable>): LedgerEntry => ({
   recordedAt: row.recorded_at,
 });
 
+export type NewMovement = Omit<LedgerEntry, 'id' | 'recordedAt'>;
+
 /**
- * Records one money movement of the provider. The same movement (kind and provider object) is
+ * The insert of money movements of the provider. The same movement (kind and provider object) is
  * recorded once, whichever path — worker, webhook or reconciliation — learns of it first.
- * Returns whether it was new.
  */
-export async function recordMovement(trx: PaymentsDb, entry: Omit<LedgerEntry, 'id' | 'recordedAt'>): Promise<boolean> {
-  const row = await trx
+export function movementsInsert(trx: PaymentsDb, entries: NewMovement[]) {
+  return trx
     .insertInto('ledger_entries')
-    .values({
-      order_id: entry.orderId,
-      payment_id: entry.paymentId,
-      operation_id: entry.operationId,
-      kind: entry.kind,
-      amount: entry.amount,
-      currency: entry.currency,
-      provider_ref: entry.providerRef,
-      source: entry.source,
-    })
-    .onConflict((oc) => oc.constraint('ledger_entries_movement_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+    .values(
+      entries.map((entry) => ({
+        order_id: entry.orderId,
+        payment_id: entry.paymentId,
+        operation_id: entry.operationId,
+        kind: entry.kind,
+        amount: entry.amount,
+        currency: entry.currency,
+        provider_ref: entry.providerRef,
+        source: entry.source,
+      })),
+    )
+    .onConflict((oc) => oc.constraint('ledger_entries_movement_key').doNothing());
+}
+
+/** Records one money movement (see movementsInsert). Returns whether it was new. */
+export async function recordMovement(trx: PaymentsDb, entry: NewMovement): Promise<boolean> {
+  const row = await movementsInsert(trx, [entry]).returning('id').executeTakeFirst();
   return row !== undefined;
 }
 

@@ -22,12 +22,11 @@ export function paymentOf(row: Selectable<PaymentsTable>): Payment {
   };
 }
 
-/** Inserts the order's payment unless it has one; either way returns it locked for the transaction. */
-export async function insertPaymentOrLockExisting(
-  trx: PaymentsDb,
-  payment: Pick<Payment, 'id' | 'orderId' | 'customerId' | 'amount' | 'currency' | 'status'>,
-): Promise<{ payment: Payment; created: boolean }> {
-  const inserted = await trx
+export type NewPayment = Pick<Payment, 'id' | 'orderId' | 'customerId' | 'amount' | 'currency' | 'status'>;
+
+/** The insert of the order's payment, unless the order has one (then it inserts nothing). */
+export function paymentInsert(trx: PaymentsDb, payment: NewPayment) {
+  return trx
     .insertInto('payments')
     .values({
       id: payment.id,
@@ -41,9 +40,12 @@ export async function insertPaymentOrLockExisting(
       failure_reason: null,
       reconciled_at: null,
     })
-    .onConflict((oc) => oc.column('order_id').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+    .onConflict((oc) => oc.column('order_id').doNothing());
+}
+
+/** Inserts the order's payment unless it has one; either way returns it locked for the transaction. */
+export async function insertPaymentOrLockExisting(trx: PaymentsDb, payment: NewPayment): Promise<{ payment: Payment; created: boolean }> {
+  const inserted = await paymentInsert(trx, payment).returningAll().executeTakeFirst();
   if (inserted) return { payment: paymentOf(inserted), created: true };
   return { payment: (await lockPaymentByOrderForUpdate(trx, payment.orderId))!, created: false };
 }
@@ -73,9 +75,9 @@ export async function findPaymentByOrder(db: PaymentsDb, orderId: string): Promi
   return row ? paymentOf(row) : undefined;
 }
 
-/** Writes the payment's mutable state (the caller holds its row lock). */
-export async function savePayment(trx: PaymentsDb, p: Payment): Promise<void> {
-  await trx
+/** The update that writes the payment's mutable state (the caller holds its row lock). */
+export function paymentUpdate(trx: PaymentsDb, p: Payment) {
+  return trx
     .updateTable('payments')
     .set({
       status: p.status,
@@ -88,8 +90,12 @@ export async function savePayment(trx: PaymentsDb, p: Payment): Promise<void> {
       failure_reason: p.failureReason,
       updated_at: sql<Date>`now()`,
     })
-    .where('id', '=', p.id)
-    .execute();
+    .where('id', '=', p.id);
+}
+
+/** Writes the payment's mutable state (the caller holds its row lock). */
+export async function savePayment(trx: PaymentsDb, p: Payment): Promise<void> {
+  await paymentUpdate(trx, p).execute();
 }
 
 /** Payments changed within the lookback, least recently reconciled first. */

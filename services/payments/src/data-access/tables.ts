@@ -65,6 +65,8 @@ export interface PaymentOperationsTable {
   lease_owner: string | null;
   lease_until: Date | null;
   first_sent_at: Date | null;
+  /** A provider event reported this operation's outcome while its call was in flight (0003). */
+  hinted_at: Generated<Date | null>;
   outcome_unknown: Generated<boolean>;
   last_error: string | null;
   provider_ref: string | null;

@@ -5,7 +5,11 @@ import type { OperationKind } from './payment.js';
 import type { PaymentProvider } from './provider.js';
 
 export type OperationOutcome = 'succeeded' | 'failed' | 'unknown' | 'retry_later' | 'waiting';
-export type WebhookOutcome = 'processed' | 'duplicate' | 'invalid_signature' | 'ignored' | 'failed';
+/**
+ * processed: synced from the provider; known: what it reports is already recorded; in_flight: it
+ * reports the success of a call of ours in flight, whose answer records it (neither is read again).
+ */
+export type WebhookOutcome = 'processed' | 'known' | 'in_flight' | 'duplicate' | 'invalid_signature' | 'ignored' | 'failed';
 
 /** Business counters the use cases move; app.ts backs them with Prometheus metrics. */
 export interface PaymentsMetrics {

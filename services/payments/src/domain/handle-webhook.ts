@@ -1,12 +1,13 @@
 import { inTransaction } from '@emporium/db';
 import { unavailable } from '@emporium/errors';
 import { Webhook } from 'standardwebhooks';
-import { recordWebhookEvent, webhookEventSeen } from '../data-access/webhook-events-repository.js';
-import type { PaymentsDeps } from './deps.js';
+import { hintOperation, readWebhookArrival, recordWebhookEvent } from '../data-access/webhook-events-repository.js';
+import type { PaymentsDeps, WebhookOutcome } from './deps.js';
 import { invalidSignature, malformedEvent } from './errors.js';
 import { newEffects, reportEffects } from './payment-change.js';
 import type { ProviderRefund } from './provider.js';
 import { syncIntent } from './sync-intent.js';
+import { intentEventAlreadyRecorded, operationInFlightFor } from './webhook-hint.js';
 
 export type WebhookResult = 'processed' | 'duplicate' | 'ignored';
 
@@ -40,10 +41,11 @@ export function createWebhookVerifier(secret: string): Webhook {
 /**
  * A provider webhook. Its signature is checked on the raw body, constant-time, with the
  * timestamp tolerance (a forged or stale event → 400 `invalid_signature`, no effect). It is a
- * hint only: the intent is read again from the provider and the same sync as the worker's runs,
- * so duplicates and events out of order change nothing more. The event id is recorded in the
- * transaction of the effects; when the provider cannot be read, the answer is 503 and the
- * provider delivers the event again.
+ * hint only: when our records already show what it reports (webhook-hint.ts) it is recorded and
+ * nothing more; otherwise the intent is read again from the provider and the same sync as the
+ * worker's runs, so duplicates and events out of order change nothing more. The event id is
+ * recorded in the transaction of the effects; when the provider cannot be read, the answer is 503
+ * and the provider delivers the event again.
  */
 export async function handleProviderWebhook(
   deps: PaymentsDeps,
@@ -68,22 +70,16 @@ export async function handleProviderWebhook(
     deps.metrics.webhook('ignored');
     throw malformedEvent();
   }
-  if (await webhookEventSeen(deps.db, event.id)) {
-    deps.metrics.webhook('duplicate');
-    return 'duplicate';
-  }
   const intentId = intentIdOf(event);
   const record = { id: event.id, type: event.type, objectId: intentId ?? null };
-  if (!intentId) {
-    await inTransaction(deps.db, (trx) => recordWebhookEvent(trx, record));
-    deps.metrics.webhook('ignored');
-    return 'ignored';
-  }
+  const answered = await answerFromRecords(deps, event, intentId, record);
+  if (answered) return answered;
+  if (!intentId) return 'ignored'; // answerFromRecords answers every event without an intent
 
   const intent = await deps.provider.getIntent(intentId);
   if (intent.kind === 'rejected') {
     // The provider does not know the object (e.g. another account's event): nothing to sync.
-    await inTransaction(deps.db, (trx) => recordWebhookEvent(trx, record));
+    await recordWebhookEvent(deps.db, record);
     deps.metrics.webhook('ignored');
     return 'ignored';
   }
@@ -104,6 +100,50 @@ export async function handleProviderWebhook(
   reportEffects(deps, outcome.fx);
   deps.metrics.webhook(outcome.result);
   return outcome.result;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuidOrNull = (value: unknown) => (typeof value === 'string' && UUID.test(value) ? value : null);
+
+/**
+ * The event answered from our own records, when they are enough (webhook-hint.ts): a copy of an
+ * event seen before, an event about nothing of ours, a state already recorded, or the success of
+ * a call of ours (its answer records it). Undefined: the intent must be read again from the provider.
+ */
+async function answerFromRecords(
+  deps: PaymentsDeps,
+  event: ProviderEvent,
+  intentId: string | undefined,
+  record: { id: string; type: string; objectId: string | null },
+): Promise<WebhookResult | undefined> {
+  const intent = event.type.startsWith('payment_intent.') ? event.data.object : undefined;
+  const metadata = (intent?.metadata ?? {}) as Record<string, unknown>;
+  const about = intentId ? { id: intentId, paymentId: uuidOrNull(metadata.payment_id), orderId: uuidOrNull(metadata.order_id) } : undefined;
+  const arrival = await readWebhookArrival(deps.db, event.id, about);
+  if (arrival.seen) return counted(deps, 'duplicate', 'duplicate');
+  if (!intentId) {
+    await recordWebhookEvent(deps.db, record);
+    return counted(deps, 'ignored', 'ignored');
+  }
+  const p = arrival.payment;
+  if (!p || !intent) return undefined;
+  if (intentEventAlreadyRecorded(intent, p)) {
+    // Nothing to learn: no read from the provider, no sync. Recorded, so that its copies are duplicates.
+    const fresh = await recordWebhookEvent(deps.db, record);
+    return fresh ? counted(deps, 'known', 'processed') : counted(deps, 'duplicate', 'duplicate');
+  }
+  const op = operationInFlightFor(intent, p, arrival.inFlight);
+  if (!op) return undefined;
+  // The call's answer reports the same success; the operation is looked at again if it does not.
+  const hint = await hintOperation(deps.db, op.id, record);
+  if (!hint || hint.status === 'failed') return undefined; // its answer says otherwise: ask the provider
+  if (!hint.recorded) return counted(deps, 'duplicate', 'duplicate');
+  return counted(deps, hint.status === 'pending' ? 'in_flight' : 'known', 'processed');
+}
+
+function counted(deps: PaymentsDeps, outcome: WebhookOutcome, result: WebhookResult): WebhookResult {
+  deps.metrics.webhook(outcome);
+  return result;
 }
 
 function providerUnavailable(deps: PaymentsDeps): never {

@@ -1,7 +1,7 @@
 import { appendToOutbox, type Envelope } from '@emporium/messaging';
 import { recordFinding } from '../data-access/findings-repository.js';
-import { saveOperation } from '../data-access/operations-repository.js';
-import { savePayment } from '../data-access/payments-repository.js';
+import type { NewMovement } from '../data-access/ledger-repository.js';
+import { writePaymentChange } from '../data-access/payment-change-writer.js';
 import type { PaymentsDb, PaymentsTrx } from '../data-access/tables.js';
 import type { OperationOutcome, PaymentsDeps } from './deps.js';
 import { paymentChanged } from './operation.js';
@@ -37,14 +37,16 @@ export async function flag(
 
 /**
  * A payment and its pending operations, locked in one transaction (payment first, then its
- * operations: the one lock order of the service), changed in memory and saved together. An
- * operation that ends here has its reply appended to the outbox in the same transaction.
+ * operations: the one lock order of the service), changed in memory and saved together, with the
+ * money movements learnt meanwhile (one statement). An operation that ends here has its reply
+ * appended to the outbox in the same transaction.
  */
 export class PaymentChange {
   readonly payment: Payment;
   private readonly original: Payment;
   private readonly ops: Map<string, Operation>;
   private readonly touched = new Set<string>();
+  private readonly movements: NewMovement[] = [];
 
   constructor(payment: Payment, pendingOperations: Operation[]) {
     this.original = payment;
@@ -70,12 +72,25 @@ export class PaymentChange {
     this.touched.add(op.id);
   }
 
+  /** A money movement of the provider, written with the rest (once per kind and provider object: the ledger's key). */
+  record(movement: NewMovement): void {
+    this.movements.push(movement);
+  }
+
+  /** Whether this change already holds that movement (not yet written). */
+  records(kind: NewMovement['kind'], providerRef: string): boolean {
+    return this.movements.some((m) => m.kind === kind && m.providerRef === providerRef);
+  }
+
   async save(trx: PaymentsTrx, deps: PaymentsDeps, fx: Effects): Promise<void> {
-    if (paymentChanged(this.original, this.payment)) await savePayment(trx, this.payment);
+    const operations = [...this.touched].map((id) => this.ops.get(id)!);
+    await writePaymentChange(trx, {
+      payment: paymentChanged(this.original, this.payment) ? this.payment : undefined,
+      operations,
+      movements: this.movements,
+    });
     const replies: Envelope[] = [];
-    for (const id of this.touched) {
-      const op = this.ops.get(id)!;
-      await saveOperation(trx, op);
+    for (const op of operations) {
       if (op.status === 'pending') continue;
       const reply = replyOf(op, this.payment);
       if (reply) replies.push(reply);

@@ -58,6 +58,11 @@ export interface Operation {
   leaseUntil: Date | null;
   /** When the key may first have reached the provider; the key is trusted for the retention after it. */
   firstSentAt: Date | null;
+  /**
+   * A provider event reported this operation's outcome while its call was in flight (not read
+   * again then): if the call's answer leaves the operation pending, it is looked at again at once.
+   */
+  hintedAt: Date | null;
   /** The last call ended without an answer (timeout, 5xx, connection lost): it may or may not have happened. */
   outcomeUnknown: boolean;
   lastError: string | null;

@@ -1,7 +1,7 @@
 import type { PaymentsAuthorizeRequestedV1 } from '@emporium/contracts';
 import { appendToOutbox, type DataOf } from '@emporium/messaging';
-import { insertOperation, lockOperationOfPaymentForUpdate } from '../data-access/operations-repository.js';
-import { insertPaymentOrLockExisting } from '../data-access/payments-repository.js';
+import { insertOperation, insertPaymentWithOperation, lockOperationOfPaymentForUpdate } from '../data-access/operations-repository.js';
+import { lockPaymentByOrderForUpdate } from '../data-access/payments-repository.js';
 import type { PaymentsTrx } from '../data-access/tables.js';
 import type { CommandDeps } from './deps.js';
 import { providerKeyOf } from './payment.js';
@@ -19,18 +19,9 @@ export async function recordAuthorizeRequest(
   deps: CommandDeps,
   data: DataOf<typeof PaymentsAuthorizeRequestedV1>,
 ): Promise<void> {
-  const { payment, created } = await insertPaymentOrLockExisting(trx, {
-    id: deps.newId(),
-    orderId: data.orderId,
-    customerId: data.customerId,
-    amount: data.amount.amount,
-    currency: data.amount.currency,
-    status: 'authorizing',
-  });
   const operationId = deps.newId();
   const operation = {
     id: operationId,
-    paymentId: payment.id,
     orderId: data.orderId,
     kind: 'authorize' as const,
     origin: 'command' as const,
@@ -42,10 +33,16 @@ export async function recordAuthorizeRequest(
     paymentMethod: data.paymentMethod,
     reason: null,
   };
-  if (created) {
-    await insertOperation(trx, operation);
-    return;
-  }
+  // The order's first command: its payment and the authorization, both new, in one statement.
+  const created = await insertPaymentWithOperation(
+    trx,
+    { id: deps.newId(), orderId: data.orderId, customerId: data.customerId, ...data.amount, status: 'authorizing' },
+    operation,
+  );
+  if (created) return;
+
+  // The order has a payment already (the unique key held): nothing new is inserted above.
+  const payment = (await lockPaymentByOrderForUpdate(trx, data.orderId))!;
   const existing = await lockOperationOfPaymentForUpdate(trx, payment.id, 'authorize');
   if (existing) {
     // Another amount in a repeated command changes nothing either: the recorded authorization stands.
@@ -57,6 +54,7 @@ export async function recordAuthorizeRequest(
   // nothing may be authorized for it any more.
   const refused = await insertOperation(trx, {
     ...operation,
+    paymentId: payment.id,
     paymentMethod: null,
     settled: { ok: false, code: 'payment_error', reason: 'The order’s payment was cancelled before it was authorized' },
   });

@@ -21,12 +21,8 @@ export async function recordCaptureRequest(
     await appendToOutbox(trx, deps.messages, captureFailed(data.orderId, 'No payment was authorized for this order'));
     return;
   }
-  const existing = await lockOperationOfPaymentForUpdate(trx, payment.id, 'capture');
-  if (existing) {
-    const reply = replyOf(existing, payment);
-    if (reply) await appendToOutbox(trx, deps.messages, reply);
-    return;
-  }
+  // One capture per payment (a unique index): the insert is the check; a capture asked before
+  // finds the recorded one, whose outcome is answered again.
   const id = deps.newId();
   const notCapturable = payment.status === 'failed' || payment.status === 'voided';
   const op = await insertOperation(trx, {
@@ -47,6 +43,7 @@ export async function recordCaptureRequest(
       ? { settled: { ok: false, code: 'not_authorized', reason: `The payment is ${payment.status}; there is nothing to capture` } }
       : {}),
   });
-  const reply = op && replyOf(op, payment);
+  const recorded = op ?? (await lockOperationOfPaymentForUpdate(trx, payment.id, 'capture'));
+  const reply = recorded && replyOf(recorded, payment);
   if (reply) await appendToOutbox(trx, deps.messages, reply);
 }

@@ -1,5 +1,5 @@
 import { inTransaction } from '@emporium/db';
-import { findOperation, lockPendingOperationsOfPaymentForUpdate, markSending } from '../data-access/operations-repository.js';
+import { type ClaimedOperation, lockPendingOperationsOfPaymentForUpdate } from '../data-access/operations-repository.js';
 import { findPaymentById, lockPaymentForUpdate } from '../data-access/payments-repository.js';
 import type { PaymentsTrx } from '../data-access/tables.js';
 import type { PaymentsDeps } from './deps.js';
@@ -12,9 +12,9 @@ import { applyRefunds, syncIntent } from './sync-intent.js';
 
 /**
  * One step of one claimed operation — the worker's whole job, in the order the issue asks:
- *   the operation and its key were committed before (record-*.ts); the claim is committed;
- *   the key is marked as sent; the provider is called OUTSIDE any transaction, with the stored key;
- *   the answer and the reply are recorded in one transaction.
+ *   the operation and its key were committed before (record-*.ts); the claim, which marks the key
+ *   as possibly sent, is committed; the provider is called OUTSIDE any transaction, with the stored
+ *   key; the answer and the reply are recorded in one transaction.
  * No answer (timeout, 5xx, connection lost) leaves the operation pending with the same key, to be
  * sent again later — the provider replays what it did — or, once the key may have been forgotten,
  * looked up. A new key is never made for the same intent.
@@ -74,19 +74,26 @@ function planOf(deps: PaymentsDeps, op: Operation, p: Payment): Plan {
   }
 }
 
-export async function runOperation(deps: PaymentsDeps, claimed: Operation, step: StepContext): Promise<void> {
+/**
+ * `claim.payment` is the payment as the claim read it: enough to decide what to do; whatever is
+ * recorded afterwards is decided again under the payment's lock (withPayment).
+ */
+export async function runOperation(deps: PaymentsDeps, claim: ClaimedOperation, step: StepContext): Promise<void> {
+  const claimed = claim.operation;
   if (claimed.origin === 'reconciliation') return runRepair(deps, claimed, step);
-  const payment = claimed.paymentId ? await findPaymentById(deps.db, claimed.paymentId) : undefined;
+  const payment = claim.payment;
   if (!payment) return;
   const plan = planOf(deps, claimed, payment);
+  // Ended or put off without a call: the claim's "possibly sent" mark is taken back.
+  const unsent = (op: Operation): Operation => ({ ...op, firstSentAt: claim.firstSentAtBefore });
   switch (plan.do) {
     case 'end':
-      return withPayment(deps, claimed.id, async (_trx, change, op) => {
-        change.update(plan.ok ? succeeded(op, deps.now()) : failOperation(deps, change, op, plan.code, plan.reason));
+      return withPayment(deps, claimed, async (_trx, change, op) => {
+        change.update(unsent(plan.ok ? succeeded(op, deps.now()) : failOperation(deps, change, op, plan.code, plan.reason)));
       });
     case 'wait':
-      return withPayment(deps, claimed.id, async (_trx, change, op, fx) => {
-        change.update(rescheduled(op, deps.now(), deps.settings.waitMs, { error: `waiting: ${plan.why}` }));
+      return withPayment(deps, claimed, async (_trx, change, op, fx) => {
+        change.update(unsent(rescheduled(op, deps.now(), deps.settings.waitMs, { error: `waiting: ${plan.why}` })));
         fx.operations.push({ kind: op.kind, outcome: 'waiting' });
       });
     case 'read':
@@ -94,8 +101,7 @@ export async function runOperation(deps: PaymentsDeps, claimed: Operation, step:
     case 'lookup':
       return lookup(deps, claimed, payment, step);
     case 'send': {
-      // From here the key may reach the provider; a void can no longer simply drop this operation.
-      if (!(await markSending(deps.db, claimed.id, step.owner))) return;
+      // The claim marked the key as possibly sent: a void can no longer simply drop this operation.
       deps.logger.debug({ operationId: claimed.id, kind: claimed.kind, attempt: claimed.attempts }, 'calling the payment provider');
       const answer = await send(deps, claimed, payment, step.signal);
       return recordAnswer(deps, claimed, answer, step);
@@ -141,7 +147,7 @@ async function recordAnswer(
   switch (answer.kind) {
     case 'ok': {
       const value = answer.value;
-      return withPayment(deps, claimed.id, async (trx, change, op, fx) => {
+      return withPayment(deps, claimed, async (trx, change, op, fx) => {
         if (isRefund(value)) await applyRefunds(trx, deps, fx, change, [value], 'worker');
         else await syncIntent(trx, deps, fx, value, undefined, 'worker', change);
         const still = change.pendingById(op.id);
@@ -150,7 +156,7 @@ async function recordAnswer(
       });
     }
     case 'declined':
-      return withPayment(deps, claimed.id, async (trx, change, op, fx) => {
+      return withPayment(deps, claimed, async (trx, change, op, fx) => {
         if (answer.intent) await syncIntent(trx, deps, fx, answer.intent, undefined, 'worker', change);
         const still = change.pendingById(op.id);
         if (!still) return;
@@ -173,11 +179,11 @@ async function recordAnswer(
         const payment = await findPaymentById(deps.db, claimed.paymentId!);
         return lookup(deps, claimed, payment!, step);
       }
-      return withPayment(deps, claimed.id, async (_trx, change, op) => {
+      return withPayment(deps, claimed, async (_trx, change, op) => {
         change.update(failOperation(deps, change, op, answer.code, refusalReason(op, answer.code, answer.message)));
       });
     case 'retry_later':
-      return withPayment(deps, claimed.id, async (_trx, change, op, fx) => {
+      return withPayment(deps, claimed, async (_trx, change, op, fx) => {
         const delay = answer.retryAfterMs ?? retryDelayMs(deps.settings.retryDelaysMs, op.attempts);
         change.update(rescheduled(op, deps.now(), delay, { error: answer.reason }));
         fx.operations.push({ kind: op.kind, outcome: 'retry_later' });
@@ -187,7 +193,7 @@ async function recordAnswer(
         { operationId: claimed.id, kind: claimed.kind, attempt: claimed.attempts, reason: answer.reason },
         'the provider did not answer; the operation stays pending and will be resolved with the same key',
       );
-      return withPayment(deps, claimed.id, async (_trx, change, op, fx) => {
+      return withPayment(deps, claimed, async (_trx, change, op, fx) => {
         change.update(
           rescheduled(op, deps.now(), retryDelayMs(deps.settings.retryDelaysMs, op.attempts), { unknown: true, error: answer.reason }),
         );
@@ -222,7 +228,7 @@ async function read(deps: PaymentsDeps, claimed: Operation, p: Payment, step: St
   if (answer.kind !== 'ok')
     return recordAnswer(deps, claimed, answer.kind === 'rejected' ? { kind: 'unknown', reason: answer.code } : answer, step);
   const refunds = await refundsIfCaptured(deps, answer.value, step.signal);
-  return withPayment(deps, claimed.id, async (trx, change, op, fx) => {
+  return withPayment(deps, claimed, async (trx, change, op, fx) => {
     await syncIntent(trx, deps, fx, answer.value, refunds, 'worker', change);
     const still = change.pendingById(op.id);
     if (still?.leaseOwner) change.update(rescheduled(still, deps.now(), retryDelayMs(deps.settings.retryDelaysMs, still.attempts)));
@@ -258,7 +264,7 @@ async function lookup(deps: PaymentsDeps, claimed: Operation, p: Payment, step: 
     if (answer.kind !== 'ok') return unknownLater(`lookup: ${answer.kind}`);
     refunds = answer.value;
   }
-  return withPayment(deps, claimed.id, async (trx, change, op, fx) => {
+  return withPayment(deps, claimed, async (trx, change, op, fx) => {
     if (intent) await syncIntent(trx, deps, fx, intent, refunds, 'reconciliation', change);
     const still = change.pendingById(op.id);
     if (!still) return;
@@ -282,18 +288,24 @@ async function lookup(deps: PaymentsDeps, claimed: Operation, p: Payment, step: 
  */
 async function withPayment(
   deps: PaymentsDeps,
-  operationId: string,
+  claimed: Operation,
   work: (trx: PaymentsTrx, change: PaymentChange, op: Operation, fx: Effects) => Promise<void>,
 ): Promise<void> {
+  const paymentId = claimed.paymentId;
+  if (!paymentId) return;
   const fx = await inTransaction(deps.db, async (trx) => {
     const fx = newEffects();
-    const current = await findOperation(trx, operationId);
-    if (current?.status !== 'pending' || !current.paymentId) return fx;
-    const payment = (await lockPaymentForUpdate(trx, current.paymentId))!;
+    const payment = await lockPaymentForUpdate(trx, paymentId);
+    if (!payment) return fx;
+    // Read under the payment's lock: the operation as it is now (still pending, or not).
     const change = new PaymentChange(payment, await lockPendingOperationsOfPaymentForUpdate(trx, payment.id));
-    const op = change.pendingById(operationId);
+    const op = change.pendingById(claimed.id);
     if (!op) return fx;
     await work(trx, change, op, fx);
+    // A provider event reported this operation's success while its call was in flight, and was
+    // not read again for it (webhook-hint.ts): if the answer left it pending, look again now.
+    const still = change.pendingById(claimed.id);
+    if (still?.hintedAt) change.update({ ...rescheduled(still, deps.now(), 0), hintedAt: null });
     await change.save(trx, deps, fx);
     return fx;
   });

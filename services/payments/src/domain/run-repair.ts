@@ -1,6 +1,6 @@
 import { inTransaction } from '@emporium/db';
 import { recordMovement } from '../data-access/ledger-repository.js';
-import { lockOperationForUpdate, markSending, saveOperation } from '../data-access/operations-repository.js';
+import { lockOperationForUpdate, saveOperation } from '../data-access/operations-repository.js';
 import { markIntentSettled } from '../data-access/provider-intents-repository.js';
 import type { PaymentsTrx } from '../data-access/tables.js';
 import type { PaymentsDeps } from './deps.js';
@@ -19,7 +19,7 @@ import type { StepContext } from './run-operation.js';
 export async function runRepair(deps: PaymentsDeps, claimed: Operation, step: StepContext): Promise<void> {
   const intentId = claimed.intentId!;
   if (keyExpired(claimed, deps.now(), deps.settings.keyRetentionMs)) return lookupRepair(deps, claimed, step);
-  if (!(await markSending(deps.db, claimed.id, step.owner))) return;
+  // The claim marked the key as possibly sent.
   const metadata = { order_id: claimed.orderId, operation_id: claimed.id, refund_id: claimed.refundId ?? undefined };
   const answer: ProviderAnswer<ProviderIntent | ProviderRefund> =
     claimed.kind === 'void'

@@ -1,4 +1,4 @@
-import { recordMovement, hasMovement } from '../data-access/ledger-repository.js';
+import { hasMovement } from '../data-access/ledger-repository.js';
 import { lockPendingOperationsOfPaymentForUpdate } from '../data-access/operations-repository.js';
 import { lockPaymentByIntentForUpdate, lockPaymentForUpdate } from '../data-access/payments-repository.js';
 import { upsertProviderIntent } from '../data-access/provider-intents-repository.js';
@@ -55,7 +55,9 @@ export async function syncIntent(
     await upsertProviderIntent(trx, intent, null, refundedOf(refunds));
     return undefined;
   }
-  await upsertProviderIntent(trx, intent, payment.id, refundedOf(refunds));
+  // provider_intents is the reconciliation's working set: intents that are not ours (to repair),
+  // and ours as the reconciliation compared them. The worker and webhooks record ours in the payment.
+  if (source === 'reconciliation') await upsertProviderIntent(trx, intent, payment.id, refundedOf(refunds));
   const own = change ?? new PaymentChange(payment, await lockPendingOperationsOfPaymentForUpdate(trx, payment.id));
   await applyIntent(trx, deps, fx, own, intent, source);
   if (refunds) await applyRefunds(trx, deps, fx, own, refunds, source);
@@ -85,7 +87,7 @@ export async function applyIntent(
   const p = change.payment;
   if (p.intentId === null) p.intentId = intent.id;
   const movement = (kind: 'authorization' | 'capture' | 'void', amount: number, operationId: string | null) =>
-    recordMovement(trx, {
+    change.record({
       orderId: p.orderId,
       paymentId: p.id,
       operationId,
@@ -103,7 +105,7 @@ export async function applyIntent(
     p.authorizedAmount = Math.min(intent.amount, p.amount);
     p.failureCode = null;
     p.failureReason = null;
-    await movement('authorization', p.authorizedAmount, authorize?.id ?? null);
+    movement('authorization', p.authorizedAmount, authorize?.id ?? null);
     if (authorize) change.update(succeeded(authorize, now, intent.id));
   }
 
@@ -129,7 +131,7 @@ export async function applyIntent(
     const capture = change.pending('capture');
     p.status = 'captured';
     p.capturedAmount = Math.min(intent.amount_received, p.amount);
-    await movement('capture', p.capturedAmount, capture?.id ?? null);
+    movement('capture', p.capturedAmount, capture?.id ?? null);
     if (capture) change.update(succeeded(capture, now, intent.id));
     else {
       await flag(trx, fx, {
@@ -148,7 +150,7 @@ export async function applyIntent(
     const wasWaitingForAction = p.status === 'requires_action';
     const voidOp = change.pending('void');
     p.status = 'voided';
-    if (wasAuthorized) await movement('void', p.authorizedAmount, voidOp?.id ?? null);
+    if (wasAuthorized) movement('void', p.authorizedAmount, voidOp?.id ?? null);
     if (voidOp) change.update(succeeded(voidOp, now, intent.id));
     else {
       await flag(trx, fx, {
@@ -207,7 +209,7 @@ export async function applyRefunds(
   const p = change.payment;
   for (const r of refunds) {
     if (r.status === 'failed' || r.status === 'canceled') continue;
-    if (await hasMovement(trx, 'refund', r.id)) continue;
+    if (change.records('refund', r.id) || (await hasMovement(trx, 'refund', r.id))) continue;
     const op = change.pendingById(r.metadata.operation_id);
     const ours = op && op.kind === 'refund' && op.origin !== 'reconciliation' ? op : undefined;
     if (ours) {
@@ -224,7 +226,7 @@ export async function applyRefunds(
       });
     }
     p.refundedAmount += r.amount;
-    await recordMovement(trx, {
+    change.record({
       orderId: p.orderId,
       paymentId: p.id,
       operationId: ours?.id ?? null,

@@ -132,7 +132,8 @@ export const WebhookAck = Type.Object(
   {
     received: Type.Boolean(),
     result: Type.Enum(['processed', 'duplicate', 'ignored'], {
-      description: 'processed: synced from the provider; duplicate: an event id seen before; ignored: nothing of ours',
+      description:
+        'processed: applied (read again from the provider and synced, or already shown by our records); duplicate: an event id seen before; ignored: nothing of ours',
     }),
   },
   strict,

@@ -22,7 +22,8 @@ export async function webhookRoutes(app: ServiceApp, deps: PaymentsDeps, verifie
           description:
             'Signed with `webhook-id`, `webhook-timestamp` and `webhook-signature` over the raw body; a bad signature or a timestamp more ' +
             'than 5 minutes away → 400 `invalid_signature` and no effect. Deduplicated by event id; the intent is then read again from ' +
-            'the provider (events are hints). 503 when the provider cannot be read: the provider delivers the event again.',
+            'the provider (events are hints) unless our records already show what the event reports. 503 when the provider cannot be ' +
+            'read: the provider delivers the event again.',
           response: {
             200: WebhookAck,
             ...problems({ 400: 'invalid_signature, malformed_event', 503: 'provider_unavailable' }),
