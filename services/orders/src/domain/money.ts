@@ -4,13 +4,20 @@ export interface Money {
   currency: string;
 }
 
-/** Minor units of a currency (2 for EUR, 0 for JPY), as Intl knows them. */
+const minorDigits = new Map<string, number>();
+
+/** Minor units of a currency (2 for EUR, 0 for JPY), as Intl knows them; remembered (a NumberFormat is costly to make). */
 function minorDigitsOf(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
+  let digits = minorDigits.get(currency);
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    if (minorDigits.size < 512) minorDigits.set(currency, digits);
   }
+  return digits;
 }
 
 /** `39.98 EUR`: for the plain-words timeline a customer reads. */
