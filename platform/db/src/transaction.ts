@@ -1,9 +1,13 @@
 import type { Kysely, Transaction } from 'kysely';
+import { isStalePreparedStatement } from './pool.js';
 
-/** serialization_failure, deadlock_detected: the transaction may simply be run again (F15). */
+/**
+ * serialization_failure, deadlock_detected: the transaction may simply be run again (F15); so
+ * may one whose prepared statement went stale under a migration (the connection re-prepares).
+ */
 export function isRetryableTransactionError(error: unknown): boolean {
   const code = (error as { code?: string } | undefined)?.code;
-  return code === '40001' || code === '40P01';
+  return code === '40001' || code === '40P01' || isStalePreparedStatement(error);
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
