@@ -72,8 +72,15 @@ describe('reconciliation', () => {
     expect(await findings(orderId)).toEqual([
       expect.objectContaining({ kind: 'orphan_authorization', action: 'voiding', providerRef: intent.id }),
     ]);
-    // The repair was an operation like any other: its key committed first.
-    const [repair] = await h.payments.ctx.db.selectFrom('payment_operations').selectAll().where('order_id', '=', orderId).execute();
+    // The repair was an operation like any other: its key committed first. The provider's ledger
+    // shows the void as soon as the provider made it; our record of its answer follows.
+    const repair = await waitFor(
+      async () => {
+        const [op] = await h.payments.ctx.db.selectFrom('payment_operations').selectAll().where('order_id', '=', orderId).execute();
+        return op?.status === 'pending' ? undefined : op;
+      },
+      { description: 'the repair operation to be recorded' },
+    );
     expect(repair).toMatchObject({
       kind: 'void',
       origin: 'reconciliation',
