@@ -3,6 +3,7 @@ import type { Logger, Metrics } from '@emporium/observability';
 import type { Kysely } from 'kysely';
 import type { Envelope } from './envelope.js';
 import {
+  type ConsumeOptions,
   type ConsumerHandle,
   DEFAULT_MAX_ATTEMPTS,
   type DeliveryHandler,
@@ -79,6 +80,18 @@ export class EmbeddedTransport implements Transport {
     this.db = createDb(options.url, { max: options.poolSize ?? 12, applicationName: 'emporium-embedded-broker', onError: () => {} });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    if (options.metrics) this.registerBrokerGauge(options.metrics);
+  }
+
+  /**
+   * The same series as the RabbitMQ transport's, so dashboards and alerts hold in both modes;
+   * here the broker is its database, asked at scrape time.
+   */
+  private registerBrokerGauge(metrics: Metrics): void {
+    const transport = this;
+    metrics.gauge('emporium_broker_connected', '1 while the broker (here its database) answers, else 0', [], async function collect() {
+      this.set((await transport.health()).connected ? 1 : 0);
+    });
   }
 
   private ensureSchema(): Promise<unknown> {
@@ -128,8 +141,9 @@ export class EmbeddedTransport implements Transport {
     });
   }
 
-  async consume(spec: QueueSpec, handler: DeliveryHandler): Promise<ConsumerHandle> {
+  async consume(spec: QueueSpec, handler: DeliveryHandler, options: ConsumeOptions = {}): Promise<ConsumerHandle> {
     await this.declare([spec]);
+    if (options.metrics && options.metrics !== this.options.metrics) this.registerBrokerGauge(options.metrics);
     const consumer = new EmbeddedConsumer(
       this.db,
       spec,
@@ -137,7 +151,7 @@ export class EmbeddedTransport implements Transport {
       this.options.logger,
       this.leaseMs,
       this.pollIntervalMs,
-      this.options.metrics,
+      options.metrics ?? this.options.metrics,
     );
     this.consumers.add(consumer);
     consumer.start();

@@ -14,8 +14,10 @@ export const EnvelopeSchema = Type.Object(
     time: Type.String({ minLength: 20 }),
     subject: Type.Optional(Type.String()),
     schemaVersion: Type.Integer({ minimum: 1 }),
-    traceparent: Type.Optional(Type.String()),
-    tracestate: Type.Optional(Type.String()),
+    // W3C Trace Context of the code that created the message (absent without tracing, and in
+    // messages written before it existed): `version-traceid-parentid-flags`, lower-case hex.
+    traceparent: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[0-9a-f][-0-9a-f]*)?$' })),
+    tracestate: Type.Optional(Type.String({ maxLength: 512 })),
     data: Type.Unknown(),
   },
   { additionalProperties: false },

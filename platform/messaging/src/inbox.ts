@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { inTransaction, type MigrationSet } from '@emporium/db';
+import type { Metrics } from '@emporium/observability';
 import type { Envelope } from './envelope.js';
 import type { Delivery } from './transport.js';
 
@@ -103,6 +104,8 @@ export interface InboxBatcherOptions<DB, Locks> {
   concurrency?: number;
   /** Takes every transaction's locks up front, in one global order: see InboxBatchLock. */
   lockBatch?: InboxBatchLock<DB, Locks>;
+  /** Counts the duplicates skipped (emporium_inbox_duplicates_total). */
+  metrics?: Metrics;
 }
 
 /**
@@ -120,12 +123,19 @@ export interface InboxBatcherOptions<DB, Locks> {
 export class InboxBatcher<DB, Locks = undefined> {
   private readonly pending: Pending<DB, Locks>[] = [];
   private active = 0;
+  private readonly duplicates;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly consumer: string,
     private readonly options: InboxBatcherOptions<DB, Locks> = {},
-  ) {}
+  ) {
+    this.duplicates = options.metrics?.counter(
+      'emporium_inbox_duplicates_total',
+      'Messages skipped because their id was already in the inbox (a redelivery or a duplicate publish)',
+      ['consumer', 'type'],
+    );
+  }
 
   /** Resolves true once the effects are committed, false for a duplicate; rejects if the handler failed. */
   submit(envelope: Envelope, delivery: Delivery, handler: InboxHandler<DB, Locks>): Promise<boolean> {
@@ -167,7 +177,7 @@ export class InboxBatcher<DB, Locks = undefined> {
           }
           return firsts;
         });
-        for (const [i, p] of batch.entries()) p.resolve(applied[i] ?? false);
+        for (const [i, p] of batch.entries()) this.settle(p, applied[i] ?? false);
         return;
       } catch {
         // Fall through: one by one, so that only the message that fails is retried.
@@ -175,10 +185,16 @@ export class InboxBatcher<DB, Locks = undefined> {
     }
     for (const p of batch) {
       try {
-        p.resolve(await handleOnce(this.db, this.consumer, p.envelope, p.delivery, p.handler, lockBatch));
+        this.settle(p, await handleOnce(this.db, this.consumer, p.envelope, p.delivery, p.handler, lockBatch));
       } catch (error) {
         p.reject(error);
       }
     }
+  }
+
+  /** Counted once the transaction that found the duplicate committed (a rolled-back batch counts nothing). */
+  private settle(p: Pending<DB, Locks>, applied: boolean): void {
+    if (!applied) this.duplicates?.inc({ consumer: this.consumer, type: p.envelope.type });
+    p.resolve(applied);
   }
 }

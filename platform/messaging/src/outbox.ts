@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { MigrationSet } from '@emporium/db';
+import { traceCarrierOf } from '@emporium/observability';
 import type { Envelope, MessageRegistry } from './envelope.js';
 
 /**
@@ -56,10 +57,16 @@ export const outboxMigrations: MigrationSet = {
 /**
  * Appends messages to the outbox inside the caller's transaction (STYLE.md §6: no dual writes).
  * Each envelope is validated first: an invalid message never reaches the table.
+ *
+ * The active trace context (the request or message being handled) is stored with each message
+ * that carries none yet, so that the relay's publish and the consumer continue that trace
+ * however much later they run. Without tracing there is none, and the envelopes stay as given.
  */
 export async function appendToOutbox(trx: Transaction<any>, registry: MessageRegistry, envelopes: Envelope | Envelope[]): Promise<void> {
-  const list = Array.isArray(envelopes) ? envelopes : [envelopes];
-  if (list.length === 0) return;
+  const given = Array.isArray(envelopes) ? envelopes : [envelopes];
+  if (given.length === 0) return;
+  const carrier = traceCarrierOf();
+  const list = carrier.traceparent ? given.map((e) => (e.traceparent ? e : { ...e, ...carrier })) : given;
   for (const e of list) registry.validate(e);
   await trx
     .insertInto('outbox')

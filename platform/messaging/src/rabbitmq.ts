@@ -3,6 +3,7 @@ import type { Logger, Metrics } from '@emporium/observability';
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect, type Message, type Options } from 'amqplib';
 import type { Envelope } from './envelope.js';
 import {
+  type ConsumeOptions,
   type ConsumerHandle,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_RETRY_DELAYS_MS,
@@ -86,9 +87,16 @@ interface Policy {
   prefetch: number;
 }
 
+/** Where one consumer counts its messages: its service's registry. */
+interface ConsumerMeters {
+  consumed: ReturnType<Metrics['counter']> | undefined;
+  handlerDuration: ReturnType<Metrics['histogram']> | undefined;
+}
+
 interface ActiveConsumer {
   policy: Policy;
   handler: DeliveryHandler;
+  meters: ConsumerMeters;
   channel: ConfirmChannel | undefined;
   consumerTag: string | undefined;
   starting: Promise<void> | undefined;
@@ -134,9 +142,9 @@ export class RabbitMqTransport implements Transport {
   private readonly consumers = new Set<ActiveConsumer>();
   private closed = false;
 
-  private readonly consumed;
-  private readonly handlerDuration;
   private readonly connectedGauge;
+  private readonly defaultMeters: ConsumerMeters;
+  private readonly ownMetrics: Metrics | undefined;
   private readonly reconnects;
 
   constructor(options: RabbitMqTransportOptions) {
@@ -151,17 +159,8 @@ export class RabbitMqTransport implements Transport {
     this.maxReconnectDelayMs = maxDelayMs;
 
     const m = options.metrics;
-    this.consumed = m?.counter('emporium_messages_consumed_total', 'Messages handled by a consumer, by outcome (ok, retried, parked)', [
-      'queue',
-      'type',
-      'outcome',
-    ]);
-    this.handlerDuration = m?.histogram(
-      'emporium_message_handler_duration_seconds',
-      'Time spent in message handlers',
-      ['queue', 'type'],
-      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    );
+    this.ownMetrics = m;
+    this.defaultMeters = this.metersOf(m);
     this.connectedGauge = m?.gauge('emporium_broker_connected', '1 while every broker connection in use is open, else 0');
     this.reconnects = m?.counter('emporium_broker_reconnects_total', 'Broker connections re-established after a loss', ['connection']);
     this.connectedGauge?.set(0);
@@ -243,7 +242,33 @@ export class RabbitMqTransport implements Transport {
     );
   }
 
-  async consume(given: QueueSpec, handler: DeliveryHandler): Promise<ConsumerHandle> {
+  /**
+   * The consumer series in a registry, and there the broker's state read at scrape time (when it is
+   * not the transport's own registry, which keeps its gauge up to date itself).
+   */
+  private metersOf(m: Metrics | undefined): ConsumerMeters {
+    if (m && m !== this.ownMetrics) {
+      const transport = this;
+      m.gauge('emporium_broker_connected', '1 while every broker connection in use is open, else 0', [], function collect() {
+        this.set(transport.isConnected() ? 1 : 0);
+      });
+    }
+    return {
+      consumed: m?.counter('emporium_messages_consumed_total', 'Messages handled by a consumer, by outcome (ok, retried, parked)', [
+        'queue',
+        'type',
+        'outcome',
+      ]),
+      handlerDuration: m?.histogram(
+        'emporium_message_handler_duration_seconds',
+        'Time spent in message handlers',
+        ['queue', 'type'],
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ),
+    };
+  }
+
+  async consume(given: QueueSpec, handler: DeliveryHandler, options: ConsumeOptions = {}): Promise<ConsumerHandle> {
     const spec = { ...given, name: this.queueName(given.name) };
     this.assertOpen();
     const policy = policyOf(spec);
@@ -254,6 +279,7 @@ export class RabbitMqTransport implements Transport {
     const consumer: ActiveConsumer = {
       policy,
       handler,
+      meters: options.metrics ? this.metersOf(options.metrics) : this.defaultMeters,
       channel: undefined,
       consumerTag: undefined,
       starting: undefined,
@@ -552,12 +578,12 @@ export class RabbitMqTransport implements Transport {
     const parsed = parseEnvelope(msg.content);
     if (!parsed.ok) {
       // No handler can ever read it: straight to the parking queue.
-      await this.park(ch, msg, { queue, type: UNKNOWN_TYPE, attempt, reason: parsed.error });
+      await this.park(c, ch, msg, { queue, type: UNKNOWN_TYPE, attempt, reason: parsed.error });
       return;
     }
     const { envelope } = parsed;
     const type = envelope.type;
-    const endTimer = this.handlerDuration?.startTimer({ queue, type });
+    const endTimer = c.meters.handlerDuration?.startTimer({ queue, type });
     let failure: { error: unknown } | undefined;
     try {
       await c.handler(envelope, { attempt, queue });
@@ -568,12 +594,12 @@ export class RabbitMqTransport implements Transport {
     }
     if (!failure) {
       ackSafely(ch, msg);
-      this.consumed?.inc({ queue, type, outcome: 'ok' });
+      c.meters.consumed?.inc({ queue, type, outcome: 'ok' });
       return;
     }
     const reason = describeFailure(failure.error);
     if (failure.error instanceof PermanentFailure || attempt >= policy.maxAttempts) {
-      await this.park(ch, msg, { queue, type, attempt, reason });
+      await this.park(c, ch, msg, { queue, type, attempt, reason });
       return;
     }
     const delayMs = retryDelayFor(policy, attempt);
@@ -600,7 +626,7 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     ackSafely(ch, msg);
-    this.consumed?.inc({ queue, type, outcome: 'retried' });
+    c.meters.consumed?.inc({ queue, type, outcome: 'retried' });
     this.logger.info(
       { queue, type, messageId: envelope.id, attempt, retryInMs: delayMs, error: reason },
       'rabbitmq: handler failed; retry scheduled',
@@ -608,6 +634,7 @@ export class RabbitMqTransport implements Transport {
   }
 
   private async park(
+    c: ActiveConsumer,
     ch: ConfirmChannel,
     msg: Message,
     at: { queue: string; type: string; attempt: number; reason: string },
@@ -635,7 +662,7 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     ackSafely(ch, msg);
-    this.consumed?.inc({ queue: at.queue, type: at.type, outcome: 'parked' });
+    c.meters.consumed?.inc({ queue: at.queue, type: at.type, outcome: 'parked' });
     this.logger.warn(
       { queue: at.queue, type: at.type, messageId: msg.properties.messageId, attempt: at.attempt, error: at.reason },
       'rabbitmq: message parked',

@@ -1,5 +1,5 @@
 import { type Db, sql } from '@emporium/db';
-import type { Logger, Metrics } from '@emporium/observability';
+import { endSpanWithError, type Logger, type Metrics, type Span, startPublishSpan } from '@emporium/observability';
 import type { Envelope } from './envelope.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import type { Transport } from './transport.js';
@@ -86,9 +86,12 @@ export class OutboxRelay {
         LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED`.execute(trx);
       if (rows.rows.length === 0) return [];
       const ids = rows.rows.map((r) => r.id);
+      const traced = this.traced(rows.rows.map((r) => r.envelope));
       try {
-        await this.options.transport.publish(rows.rows.map((r) => r.envelope));
+        await this.options.transport.publish(traced.envelopes);
+        for (const span of traced.spans) span.end();
       } catch (error) {
+        for (const span of traced.spans) endSpanWithError(span, error);
         failure = error;
         await sql`UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = ${String((error as Error).message ?? error).slice(0, 500)}
           WHERE id = ANY(${ids}::uuid[])`.execute(trx);
@@ -103,6 +106,25 @@ export class OutboxRelay {
     }
     for (const r of sent) this.published?.inc({ type: r.envelope.type });
     return sent.length;
+  }
+
+  /**
+   * One PRODUCER span per message, the child of the context the message was created in (stored
+   * with it), and the published copy carries the span's own context: the consumer's span becomes
+   * its child, so request → publish → process reads as one trace. Without tracing: no spans, and
+   * the envelopes go out as stored.
+   */
+  private traced(envelopes: Envelope[]): { envelopes: Envelope[]; spans: Span[] } {
+    const spans: Span[] = [];
+    const system = this.options.transport.kind === 'rabbitmq' ? 'rabbitmq' : 'emporium_embedded';
+    const out = envelopes.map((e) => {
+      const publish = startPublishSpan(system, e);
+      if (!publish) return e;
+      spans.push(publish.span);
+      const { traceparent: _, tracestate: __, ...rest } = e;
+      return { ...rest, ...publish.carrier };
+    });
+    return { envelopes: out, spans };
   }
 
   private async run(): Promise<void> {

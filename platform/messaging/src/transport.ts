@@ -1,3 +1,4 @@
+import type { Metrics } from '@emporium/observability';
 import type { Envelope } from './envelope.js';
 
 /**
@@ -60,13 +61,22 @@ export interface TransportHealth {
  * The broker seen by the platform. Two implementations with the same guarantees:
  * RabbitMQ (distributed mode) and the embedded transport (PostgreSQL-backed, in-process).
  */
+export interface ConsumeOptions {
+  metrics?: Metrics | undefined;
+}
+
 export interface Transport {
   readonly kind: 'rabbitmq' | 'embedded';
   /** Declares the exchange, the queues, their retry and parking queues. Idempotent; run at start. */
   declare(queues: QueueSpec[]): Promise<void>;
   /** Resolves once the broker has durably accepted every message (publisher confirms). */
   publish(messages: Envelope[]): Promise<void>;
-  consume(spec: QueueSpec, handler: DeliveryHandler): Promise<ConsumerHandle>;
+  /**
+   * Starts consuming. `options.metrics`: the consuming service's registry, which then counts the
+   * consumer's messages and the broker's state (one transport may serve several services in one
+   * process; default: the transport's own registry, if any).
+   */
+  consume(spec: QueueSpec, handler: DeliveryHandler, options?: ConsumeOptions): Promise<ConsumerHandle>;
   listParked(queue: string, limit?: number): Promise<ParkedMessage[]>;
   /** Moves parked messages (all, or those with the given ids) back to their queue; returns how many. */
   replayParked(queue: string, ids?: string[]): Promise<number>;

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { activeTraceFields } from './tracing.js';
 
 export type { Logger };
 
@@ -48,6 +49,8 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
+    // The active span's trace_id and span_id on every line written within it (nothing without tracing).
+    mixin: () => activeTraceFields() ?? {},
   };
   if (usePretty) {
     return pino(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger, Metrics } from '@emporium/observability';
+import { type Logger, type Metrics, nameActiveHttpSpan } from '@emporium/observability';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -55,6 +55,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The HTTP server span (when tracing) is named after the route template, never the raw path.
+    nameActiveHttpSpan(request.method, request.routeOptions.url);
   });
   installProblemHandlers(app);
   installHttpMetrics(app, options.metrics);

@@ -17,7 +17,15 @@ import {
   RabbitMqTransport,
   type Transport,
 } from '@emporium/messaging';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@emporium/observability';
+import {
+  bindToActiveContext,
+  createLogger,
+  createMetrics,
+  flushTraces,
+  inProcessSpan,
+  type Logger,
+  type Metrics,
+} from '@emporium/observability';
 import { createServiceApp, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.js';
 
 /** What a service's buildApp and handlers receive: everything passed in, nothing global. */
@@ -221,7 +229,20 @@ export async function startService<DB, S extends ConfigSchema>(
 
     let consumer: ConsumerHandle | undefined;
     if (spec && transport && db && module.consumes) {
-      consumer = await transport.consume(spec, dispatcher(db, module.name, messages, module.consumes, logger));
+      consumer = await transport.consume(
+        spec,
+        dispatcher(
+          db,
+          module.name,
+          messages,
+          module.consumes,
+          logger,
+          metrics,
+          transport.kind === 'rabbitmq' ? 'rabbitmq' : 'emporium_embedded',
+        ),
+        // The service's own registry counts its consumer, also when services share one transport.
+        { metrics },
+      );
     }
     relay?.start();
 
@@ -263,23 +284,31 @@ export function dispatcher<DB>(
   registry: MessageRegistry,
   consumes: Pick<NonNullable<ServiceModule<DB, any>['consumes']>, 'handlers' | 'lockBatch'>,
   logger: Logger,
+  metrics?: Metrics,
+  /** `messaging.system` of the consumer spans: the transport's kind. */
+  messagingSystem = 'rabbitmq',
 ) {
   const { handlers, lockBatch } = consumes;
-  const inbox = new InboxBatcher<DB, unknown>(db, consumer, lockBatch ? { lockBatch } : {});
+  const inbox = new InboxBatcher<DB, unknown>(db, consumer, { ...(lockBatch ? { lockBatch } : {}), ...(metrics ? { metrics } : {}) });
   return async (envelope: Envelope, delivery: { attempt: number; queue: string }) => {
     const handler = handlers[envelope.type];
     if (!handler) {
       logger.debug({ type: envelope.type }, 'no handler for message type; ignored');
       return;
     }
-    try {
-      registry.validate(envelope);
-    } catch (error) {
-      if (error instanceof InvalidMessageError) throw new PermanentFailure(error.message, { cause: error });
-      throw error;
-    }
-    const applied = await inbox.submit(envelope, delivery, handler);
-    if (!applied) logger.debug({ messageId: envelope.id, type: envelope.type }, 'duplicate message skipped');
+    // The message's own trace (see inProcessSpan). The inbox may run its handler in a group commit
+    // started by another message: bound here, the handler's SQL and outbox appends stay in this one.
+    const span = { system: messagingSystem, consumer, attempt: delivery.attempt };
+    await inProcessSpan(envelope, span, async () => {
+      try {
+        registry.validate(envelope);
+      } catch (error) {
+        if (error instanceof InvalidMessageError) throw new PermanentFailure(error.message, { cause: error });
+        throw error;
+      }
+      const applied = await inbox.submit(envelope, delivery, bindToActiveContext(handler));
+      if (!applied) logger.debug({ messageId: envelope.id, type: envelope.type }, 'duplicate message skipped');
+    });
   };
 }
 
@@ -308,7 +337,8 @@ export async function runMain<DB, S extends ConfigSchema>(module: ServiceModule<
     }, timeout);
     timer.unref();
     running.stop().then(
-      () => process.exit(0),
+      // The last spans are still in the exporter's batch: send them before the process ends.
+      () => flushTraces().finally(() => process.exit(0)),
       (e) => {
         running.ctx.logger.error({ err: e }, 'shutdown failed');
         process.exit(1);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { createLogger } from '@emporium/observability';
+import { createLogger, tracingConfigured } from '@emporium/observability';
 import { linksFor, newSecrets, SYSTEM, type SystemEntry, type SystemSecrets } from './services.js';
 import { seedDemoStock } from './system.js';
 
@@ -90,11 +90,17 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
   async function start(name: string): Promise<void> {
     const entry = entryOf(name);
     if (children.has(name)) throw new Error(`${name} is already running`);
-    const env = { ...(process.env as Record<string, string>), ...(await settingsOf(entry)) };
+    const settings = await settingsOf(entry);
+    const env = { ...(process.env as Record<string, string>), ...settings };
+    // Each part is its own service in the traces (a name inherited from this process would merge them).
+    if (!settings.OTEL_SERVICE_NAME) env.OTEL_SERVICE_NAME = name;
+    // The tracing entry must load before the part's modules (ESM instrumentation hooks); without
+    // an OTLP endpoint it is not loaded at all.
+    const tracing = tracingConfigured(env) ? ['--import', '@emporium/observability/register'] : [];
     const args =
       options.from === 'source'
-        ? ['--conditions=@emporium/source', '--import', 'tsx', path.join(options.root, entry.dir, 'src', 'main.ts')]
-        : [path.join(options.root, entry.dir, 'dist', 'main.js')];
+        ? ['--conditions=@emporium/source', '--import', 'tsx', ...tracing, path.join(options.root, entry.dir, 'src', 'main.ts')]
+        : [...tracing, path.join(options.root, entry.dir, 'dist', 'main.js')];
     const capture = options.output === 'capture';
     const child = spawn(process.execPath, args, {
       cwd: options.root,

@@ -1,4 +1,5 @@
 import { type Selectable, sql } from '@emporium/db';
+import { traceCarrierOf } from '@emporium/observability';
 import type { Operation, OperationKind, Payment } from '../domain/payment.js';
 import { type NewPayment, paymentInsert, paymentOf } from './payments-repository.js';
 import type { PaymentOperationsTable, PaymentsDb, PaymentsTable } from './tables.js';
@@ -26,6 +27,10 @@ export function operationOf(row: Selectable<PaymentOperationsTable>): Operation 
     leaseUntil: row.lease_until,
     firstSentAt: row.first_sent_at,
     hintedAt: row.hinted_at,
+    trace: {
+      ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+      ...(row.tracestate ? { tracestate: row.tracestate } : {}),
+    },
     outcomeUnknown: row.outcome_unknown,
     lastError: row.last_error,
     providerRef: row.provider_ref,
@@ -55,6 +60,12 @@ export type NewOperation = Pick<
   settled?: { ok: true } | { ok: false; code: string; reason: string };
 };
 
+/** The active trace, stored with a new operation so that the worker's calls join it. */
+function traceColumns(): { traceparent: string | null; tracestate: string | null } {
+  const carrier = traceCarrierOf();
+  return { traceparent: carrier.traceparent ?? null, tracestate: carrier.tracestate ?? null };
+}
+
 /** Inserts the operation with its key; undefined when an operation of that identity already exists. */
 export async function insertOperation(trx: PaymentsDb, op: NewOperation): Promise<Operation | undefined> {
   const row = await trx
@@ -72,6 +83,7 @@ export async function insertOperation(trx: PaymentsDb, op: NewOperation): Promis
       intent_id: op.intentId,
       payment_method: op.settled ? null : op.paymentMethod,
       reason: op.reason,
+      ...traceColumns(),
       lease_owner: null,
       lease_until: null,
       first_sent_at: null,
@@ -98,6 +110,7 @@ export async function insertPaymentWithOperation(
   payment: NewPayment,
   op: Omit<NewOperation, 'paymentId' | 'settled'>,
 ): Promise<Operation | undefined> {
+  const trace = traceColumns();
   const row = await trx
     .with('payment', () => paymentInsert(trx, payment).returningAll())
     .insertInto('payment_operations')
@@ -114,6 +127,8 @@ export async function insertPaymentWithOperation(
       'intent_id',
       'payment_method',
       'reason',
+      'traceparent',
+      'tracestate',
     ])
     .expression((eb) =>
       eb
@@ -131,6 +146,8 @@ export async function insertPaymentWithOperation(
           eb.val(op.intentId).as('intent_id'),
           eb.val(op.paymentMethod).as('payment_method'),
           eb.val(op.reason).as('reason'),
+          eb.val(trace.traceparent).as('traceparent'),
+          eb.val(trace.tracestate).as('tracestate'),
         ]),
     )
     .returningAll()

@@ -67,6 +67,8 @@ export interface PaymentOperationsTable {
   first_sent_at: Date | null;
   /** A provider event reported this operation's outcome while its call was in flight (0003). */
   hinted_at: Generated<Date | null>;
+  traceparent: Generated<string | null>;
+  tracestate: Generated<string | null>;
   outcome_unknown: Generated<boolean>;
   last_error: string | null;
   provider_ref: string | null;

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@emporium/observability';
 import type { LedgerKind, OperationKind, OperationOrigin, OperationStatus, PaymentStatus } from '../data-access/tables.js';
 
 export type { LedgerKind, OperationKind, OperationOrigin, OperationStatus, PaymentStatus };
@@ -63,6 +64,8 @@ export interface Operation {
    * again then): if the call's answer leaves the operation pending, it is looked at again at once.
    */
   hintedAt: Date | null;
+  /** The trace the operation was asked for in (empty when tracing is off): its calls are made in it. */
+  trace: TraceCarrier;
   /** The last call ended without an answer (timeout, 5xx, connection lost): it may or may not have happened. */
   outcomeUnknown: boolean;
   lastError: string | null;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, inTransaction } from '@emporium/db';
 import { NotifyWaker } from '@emporium/messaging';
+import { inTraceOf } from '@emporium/observability';
 import type { BackgroundJob } from '@emporium/service';
 import {
   type Claim,
@@ -55,7 +56,8 @@ export function startOperationWorker(deps: PaymentsDeps, options: WorkerOptions)
     const op = claimed.operation;
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(stepBudgetMs)]);
     try {
-      await runOperation(deps, claimed, { owner, signal });
+      // In the trace the operation was asked for in: the checkout stays one trace across this queue.
+      await inTraceOf(op.trace, () => runOperation(deps, claimed, { owner, signal }));
     } catch (error) {
       deps.logger.error(
         { err: error, operationId: op.id, kind: op.kind },
