@@ -6,13 +6,12 @@ import { OrderChangeFeed } from './data-access/order-changes.js';
 import { countOrdersByStatus, countStuckOrders } from './data-access/orders-repository.js';
 import type { OrdersDatabase } from './data-access/tables.js';
 import type { OrdersDeps, OrdersMetrics } from './domain/deps.js';
+import { OVERDUE_GRACE_MS } from './domain/inspect-saga.js';
 import { ORDER_STATUSES } from './domain/status.js';
 import { orderRoutes } from './entry-points/http/orders.js';
+import { sagaRoutes } from './entry-points/http/sagas.js';
 
 export type OrdersContext = ServiceContext<OrdersDatabase, OrdersConfig>;
-
-/** How long past its deadline a saga may sit before it counts as stuck (the timeout job is not reaching it). */
-const OVERDUE_GRACE_MS = 60_000;
 
 function ordersMetrics(ctx: OrdersContext): OrdersMetrics {
   const m = ctx.metrics;
@@ -28,6 +27,14 @@ function ordersMetrics(ctx: OrdersContext): OrdersMetrics {
     [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
   );
   const compensations = m.counter('emporium_saga_compensations_total', 'Undo commands sent, by the saga step they undo', ['step']);
+  const sagaDuration = m.histogram(
+    'emporium_saga_duration_seconds',
+    'From placing an order to the end of its checkout saga, by outcome (confirmed, cancelled)',
+    ['outcome'],
+    [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600],
+  );
+  // Both outcomes exist from the start, so a ratio or an alert sees the first of either.
+  for (const outcome of ['confirmed', 'cancelled'] as const) sagaDuration.zero({ outcome });
 
   // Gauges read from the database at scrape time; a failed read keeps the last values.
   m.gauge('emporium_orders_by_state', 'Orders by status', ['state'], async function collect() {
@@ -55,6 +62,7 @@ function ordersMetrics(ctx: OrdersContext): OrdersMetrics {
     idempotentReplay: () => replays.inc(),
     stepCompleted: (step, seconds) => duration.observe({ step }, seconds),
     compensationSent: (step) => compensations.inc({ step }),
+    sagaEnded: (outcome, seconds) => sagaDuration.observe({ outcome }, seconds),
   };
 }
 
@@ -94,5 +102,6 @@ export function ordersDepsOf(ctx: OrdersContext): OrdersDeps {
 export async function buildOrdersApp(ctx: OrdersContext, deps: OrdersDeps): Promise<ServiceApp> {
   const app = await ctx.createApp();
   orderRoutes(app, deps);
+  sagaRoutes(app, deps);
   return app;
 }

@@ -179,6 +179,41 @@ export async function findOrderVersionOfCustomer(db: OrdersDb, customerId: strin
   return row?.version;
 }
 
+/** Any customer's order (staff views). */
+export async function findOrderById(db: OrdersDb, id: string): Promise<OrderData | undefined> {
+  const row = await ordersWithLines(db).where('id', '=', id).executeTakeFirst();
+  return row && fromRow(row);
+}
+
+/** Sagas not yet at rest (open), or those a person must look at (stuck: the same rule as countStuckOrders). */
+export type SagaFilter = 'open' | 'stuck';
+
+/** Sagas by filter, newest first, after a position (keyset on created_at with microseconds, id). */
+export async function findSagaPage(
+  db: OrdersDb,
+  page: { filter: SagaFilter; after?: ListPosition | undefined; limit: number; now: Date; maxAttempts: number; graceMs: number },
+): Promise<{ order: OrderData; position: string }[]> {
+  let query = ordersWithLines(db).select(
+    sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('position'),
+  );
+  query =
+    page.filter === 'open'
+      ? query.where('status', 'not in', ['confirmed', 'cancelled'])
+      : query.where((eb) =>
+          eb.or([
+            eb('status', '=', 'needs_attention'),
+            eb('step_attempts', '>', page.maxAttempts),
+            eb('step_deadline', '<', new Date(page.now.getTime() - page.graceMs)),
+          ]),
+        );
+  if (page.after) {
+    const { position, id } = page.after;
+    query = query.where(sql<boolean>`(created_at, id) < (${position}::timestamptz, ${id}::uuid)`);
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+  return rows.map(({ position, ...row }) => ({ order: fromRow(row), position }));
+}
+
 /** As findOrderOfCustomer, holding the row lock. */
 export async function lockOrderOfCustomerForUpdate(trx: OrdersDb, customerId: string, id: string): Promise<OrderData | undefined> {
   const order = await lockOrderForUpdate(trx, id);

@@ -3,6 +3,7 @@ import type { Logger } from '@emporium/observability';
 import type { OrderChanges } from '../data-access/order-changes.js';
 import type { OrdersDb } from '../data-access/tables.js';
 import type { Money } from './money.js';
+import type { SagaOutcome } from './order.js';
 import type { SagaPolicy } from './order-data.js';
 import type { SagaStepId } from './steps/step.js';
 
@@ -26,6 +27,8 @@ export interface OrdersMetrics {
   idempotentReplay(): void;
   stepCompleted(step: SagaStepId, seconds: number): void;
   compensationSent(step: SagaStepId): void;
+  /** The checkout saga reached its terminal state, this long after the order was placed. */
+  sagaEnded(outcome: SagaOutcome, seconds: number): void;
 }
 
 /** What every use case receives: passed in from the composition root, nothing global. */

@@ -21,7 +21,12 @@ export interface OrderChanges {
   completedSteps: { step: SagaStepId; seconds: number }[];
   /** Saga steps whose undo was sent (emporium_saga_compensations_total). */
   compensatedSteps: SagaStepId[];
+  /** The checkout saga ended with this change: how, and how long after the order was placed (emporium_saga_duration_seconds). */
+  sagaEnded: { outcome: SagaOutcome; seconds: number } | null;
 }
+
+/** How a checkout saga ends: the order confirmed, or cancelled before it ever was. */
+export type SagaOutcome = 'confirmed' | 'cancelled';
 
 /** `applied`: the message changed the order. `ignored`: it did not fit the order's state (late, repeated, reordered). */
 export type Outcome = 'applied' | 'ignored';
@@ -44,7 +49,7 @@ export interface NewOrder {
  * transaction. Pure: no I/O, the clock is given.
  */
 export class Order {
-  private readonly changes: OrderChanges = { messages: [], timeline: [], completedSteps: [], compensatedSteps: [] };
+  private readonly changes: OrderChanges = { messages: [], timeline: [], completedSteps: [], compensatedSteps: [], sagaEnded: null };
 
   private constructor(
     private readonly s: OrderData,
@@ -103,6 +108,7 @@ export class Order {
     this.changes.timeline = [];
     this.changes.completedSteps = [];
     this.changes.compensatedSteps = [];
+    this.changes.sagaEnded = null;
     return out;
   }
 
@@ -448,6 +454,12 @@ export class Order {
 
   private moveTo(next: OrderStatus): void {
     if (!canMove(this.s.status, next)) throw new IllegalTransition(this.s.status, next);
+    // The checkout saga ends at the first terminal state. A confirmed order cancelled later (a
+    // refund) is an after-sale, not the saga: counting it would stretch the saga's durations by
+    // however long the customer kept the goods.
+    if ((next === 'confirmed' || (next === 'cancelled' && !this.s.confirmedAt)) && !this.changes.sagaEnded) {
+      this.changes.sagaEnded = { outcome: next, seconds: (this.now.getTime() - this.s.createdAt.getTime()) / 1000 };
+    }
     this.s.status = next;
     this.s.updatedAt = this.now;
   }

@@ -27,4 +27,5 @@ export async function saveOrderChanges(
   await appendToOutbox(trx, deps.messages, changes.messages);
   for (const { step, seconds } of changes.completedSteps) deps.metrics.stepCompleted(step, seconds);
   for (const step of changes.compensatedSteps) deps.metrics.compensationSent(step);
+  if (changes.sagaEnded) deps.metrics.sagaEnded(changes.sagaEnded.outcome, changes.sagaEnded.seconds);
 }
