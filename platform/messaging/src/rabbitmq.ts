@@ -236,6 +236,11 @@ export class RabbitMqTransport implements Transport {
           messageId: envelope.id,
           type: envelope.type,
           timestamp,
+          // The trace context also as AMQP headers (W3C names), for tools that read them there;
+          // our consumers take it from the envelope, which the outbox stored with the message.
+          ...(envelope.traceparent
+            ? { headers: { traceparent: envelope.traceparent, ...(envelope.tracestate ? { tracestate: envelope.tracestate } : {}) } }
+            : {}),
         },
       })),
       this.publishTimeoutMs,

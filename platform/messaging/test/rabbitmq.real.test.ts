@@ -255,6 +255,29 @@ describe('RabbitMqTransport on a real broker', () => {
     expect(await transport.health()).toEqual({ connected: true, topologyDeclared: false });
   });
 
+  it('publishes a message’s trace context as W3C AMQP headers too; a message without one gets none', async () => {
+    const s = spec();
+    const transport = openTransport([s]);
+    await transport.declare([s]);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = createEnvelope(Placed, { n: 1 }, { source: 'test', traceparent, tracestate: 'emporium=1' });
+    await transport.publish([traced, placed(2)]);
+    const conn = await connect(brokerUrl());
+    try {
+      const ch = await conn.createChannel();
+      const headersOf = async () => {
+        const msg = await waitFor(async () => (await ch.get(s.name, { noAck: true })) || undefined, {
+          description: 'a message in the queue',
+        });
+        return msg.properties.headers ?? {};
+      };
+      expect(await headersOf()).toMatchObject({ traceparent, tracestate: 'emporium=1' });
+      expect(await headersOf()).not.toHaveProperty('traceparent');
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('resolves publish only once the broker confirmed: 5,000 messages in batches of 500 are all in the queue when the last publish resolves, and each reaches the consumer exactly once', async () => {
     const s = spec();
     const transport = openTransport([s]);
