@@ -1,0 +1,59 @@
+import type { ColumnType, Generated } from '@emporium/db';
+
+/** The identity database, as Kysely sees it. */
+export interface IdentityDatabase {
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
+  audit_log: AuditLogTable;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string;
+  roles: ColumnType<string[], string[], string[]>;
+  region: string | null;
+  refund_limit_amount: ColumnType<number, number, number> | null;
+  refund_limit_currency: string | null;
+  suspended: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface SessionsTable {
+  /** Public handle of the session (listed, revoked by it); never the bearer secret. */
+  id: string;
+  /** SHA-256 of the 256-bit bearer secret; the secret itself is never stored. */
+  token_hash: Buffer;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<string>;
+  /** The lower-cased e-mail tried (whether or not an account has it); null for a per-address-only entry. */
+  email_key: string | null;
+  ip: string | null;
+  at: Date;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: Date;
+  /** A user id, or 'system' (the internal role seam carries no user id yet). */
+  actor: string;
+  subject_user_id: string | null;
+  action: string;
+  /** Read as an object, written as JSON text. Never a secret. */
+  details: ColumnType<Record<string, unknown>, string, string>;
+  ip: string | null;
+}

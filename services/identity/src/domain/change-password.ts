@@ -1,0 +1,56 @@
+import { inTransaction } from '@emporium/db';
+import { appendAudit } from '../data-access/audit-repository.js';
+import { deleteFailure } from '../data-access/login-failures-repository.js';
+import { revokeSessionsOfUser } from '../data-access/sessions-repository.js';
+import { lockUserForUpdate, savePasswordHash } from '../data-access/users-repository.js';
+import { AUDIT_ACTIONS, type AuditAction, auditEntry } from './audit.js';
+import type { Authenticated } from './authenticate-session.js';
+import type { Client, IdentityDeps } from './deps.js';
+import { currentPasswordInvalid, unauthenticated, weakPassword } from './errors.js';
+import { reserveAttempt } from './login-limits.js';
+import { passwordWeaknesses } from './password-policy.js';
+import { emailKey } from './user.js';
+
+/**
+ * Changes the signed-in user's password and ends every other session of theirs in the same
+ * transaction. A wrong current password counts as a failed login of the account (a stolen
+ * session cannot be used to guess it), → 403 current_password_invalid.
+ */
+export async function changePassword(
+  deps: IdentityDeps,
+  auth: Authenticated,
+  input: { current: string; new: string },
+  client: Client,
+): Promise<{ revokedSessions: number }> {
+  const { user, session } = auth;
+  const weaknesses = passwordWeaknesses(input.new, user.email, input.current);
+  if (weaknesses.length) throw weakPassword(weaknesses);
+  const key = emailKey(user.email);
+  const now = deps.now();
+  const { reservation, hash } = await inTransaction(deps.db, async (trx) => {
+    const reservation = await reserveAttempt(deps, trx, { emailKey: key, ip: client.ip }, now);
+    return { reservation, hash: (await lockUserForUpdate(trx, user.id))?.passwordHash };
+  });
+  if (hash === undefined) throw unauthenticated();
+  const ok = await deps.passwords.verify(hash, input.current);
+  const newHash = ok ? await deps.passwords.hash(input.new) : undefined;
+
+  const at = deps.now();
+  const result = await inTransaction(deps.db, async (trx) => {
+    const current = await lockUserForUpdate(trx, user.id);
+    const entry = (action: AuditAction, details: Record<string, unknown> = {}) =>
+      auditEntry(deps.newId, at, { actor: user.id, subjectUserId: user.id, action, details, ip: client.ip });
+    if (!current || !newHash || current.passwordHash !== hash) {
+      await appendAudit(trx, [entry(AUDIT_ACTIONS.passwordChangeFailed, { reason: 'wrong_current_password' })]);
+      return undefined;
+    }
+    await deleteFailure(trx, reservation);
+    await savePasswordHash(trx, user.id, newHash, at);
+    const revoked = await revokeSessionsOfUser(trx, user.id, 'password_changed', at, { except: session.id });
+    await appendAudit(trx, [entry(AUDIT_ACTIONS.passwordChanged, { revokedSessions: revoked.length, keptSessionId: session.id })]);
+    return { revokedSessions: revoked.length };
+  });
+  if (!result) throw currentPasswordInvalid();
+  deps.metrics.sessionsRevoked(result.revokedSessions);
+  return result;
+}
