@@ -28,6 +28,11 @@ export const gatewayConfig = defineConfig({
     optional: true,
     description: 'Base URL of the notifications service; /api/notifications is routed only when set',
   }),
+  IDENTITY_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: 'Base URL of the identity service; /api/identity is routed only when set',
+  }),
   UPSTREAM_TIMEOUT_MS: int({
     default: 3_000,
     min: 10,

@@ -18,4 +18,5 @@ export const upstreamsOf = (config: GatewayConfig): Upstream[] =>
     { prefix: '/api/orders', service: 'orders', url: config.ORDERS_URL },
     { prefix: '/api/payments', service: 'payments', url: config.PAYMENTS_URL },
     { prefix: '/api/notifications', service: 'notifications', url: config.NOTIFICATIONS_URL },
+    { prefix: '/api/identity', service: 'identity', url: config.IDENTITY_URL },
   ].filter((u): u is Upstream => typeof u.url === 'string');

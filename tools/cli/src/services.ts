@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { catalogModule } from '@emporium/catalog';
 import { gatewayModule } from '@emporium/gateway';
+import { identityModule } from '@emporium/identity';
 import { inventoryModule } from '@emporium/inventory';
 import { notificationsModule } from '@emporium/notifications';
 import { ordersModule } from '@emporium/orders';
@@ -92,6 +93,8 @@ export const SYSTEM: SystemEntry[] = [
       NOTIFICATIONS_PARTNER_ENDPOINTS: `demo-partner|${l.url('partner-webhooks')}/hooks/demo-partner|${l.secrets.partnerSecret}`,
     }),
   },
+  // Behind the gateway, which appends the client's address to X-Forwarded-For: one hop to trust.
+  { module: identityModule, dir: 'services/identity', offset: 6, env: () => ({ IDENTITY_TRUSTED_PROXY_HOPS: '1' }) },
   {
     module: gatewayModule,
     dir: 'services/gateway',
@@ -102,6 +105,7 @@ export const SYSTEM: SystemEntry[] = [
       ORDERS_URL: l.url('orders'),
       PAYMENTS_URL: l.url('payments'),
       NOTIFICATIONS_URL: l.url('notifications'),
+      IDENTITY_URL: l.url('identity'),
     }),
   },
 ];

@@ -115,4 +115,18 @@ describe('checkout, end to end through the gateway', () => {
     };
     expect(ledger.data.filter((m) => m.kind === 'capture')).toHaveLength(0);
   });
+
+  it('routes identity through the gateway: a new account signs up and logs in, and gets a session it can list', async () => {
+    const email = `${uniqueName('ada')}@example.test`;
+    const password = 'correct horse battery staple 42';
+    const post = (path: string, body: unknown) =>
+      fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/identity/signup', { email, password })).status).toBe(201);
+    const login = await post('/api/identity/login', { email, password });
+    expect(login.status).toBe(200);
+    const { sessionId } = (await login.json()) as { sessionId: string };
+    const sessions = await fetch(`${gateway}/api/identity/sessions`, { headers: { authorization: `Session ${sessionId}` } });
+    expect(sessions.status).toBe(200);
+    expect(JSON.stringify(await sessions.json())).not.toContain(sessionId);
+  });
 });
