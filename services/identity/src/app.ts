@@ -7,7 +7,10 @@ import type { IdentityDatabase } from './data-access/tables.js';
 import type { IdentityDeps, IdentityMetrics, IdentitySettings } from './domain/deps.js';
 import { accountRoutes } from './entry-points/http/account.js';
 import { adminRoutes } from './entry-points/http/admin.js';
+import { oidcRoutes } from './entry-points/http/oidc.js';
 import { sessionRoutes } from './entry-points/http/sessions.js';
+import { createOidcProvider } from './oidc/provider.js';
+import { oidcSettingsOf } from './oidc/settings.js';
 
 export type IdentityContext = ServiceContext<IdentityDatabase, IdentityConfig>;
 
@@ -55,6 +58,8 @@ export async function identityDeps(ctx: IdentityContext): Promise<IdentityDeps> 
 
 /** The identity service's HTTP app. It never listens (the runtime or a test does). */
 export async function buildIdentityApp(ctx: IdentityContext): Promise<ServiceApp> {
+  // Checked before anything is built: a wrong OIDC setting stops the start with its variable named.
+  const oidc = oidcSettingsOf(ctx.config);
   const deps = await identityDeps(ctx);
   const app = await ctx.createApp();
   // RFC 6585 §4 / RFC 9110 §10.2.3: a 429 says when to come back.
@@ -70,5 +75,7 @@ export async function buildIdentityApp(ctx: IdentityContext): Promise<ServiceApp
   accountRoutes(app, deps, hops);
   sessionRoutes(app, deps, hops);
   adminRoutes(app, deps, hops);
+  // The OpenID Connect provider, when configured (IDENTITY_ISSUER and its secrets).
+  if (oidc) await oidcRoutes(app, createOidcProvider(deps, oidc, ctx.logger), deps, oidc, hops);
   return app;
 }

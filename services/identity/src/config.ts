@@ -1,4 +1,4 @@
-import { int, defineConfig } from '@emporium/config';
+import { defineConfig, int, list, str, url } from '@emporium/config';
 import { databaseConfig, httpConfig } from '@emporium/service';
 
 /** The identity service's settings, validated at start (`npm run docs:config` prints them as a table). */
@@ -49,6 +49,54 @@ export const identityConfig = defineConfig({
     min: 0,
     max: 5,
     description: 'Proxies in front of this service whose X-Forwarded-For entries are trusted for the client address (1 behind the gateway)',
+  }),
+  // The OpenID Connect provider (src/oidc): mounted when IDENTITY_ISSUER is set, and then the three
+  // secrets below are required (checked at start, see oidcSettingsOf).
+  IDENTITY_ISSUER: url({
+    optional: true,
+    protocols: ['https', 'http'],
+    description:
+      'Issuer of the OpenID Connect provider: its public URL, whose path is where it is mounted (e.g. https://id.example.com/oidc); unset: no provider',
+  }),
+  IDENTITY_OIDC_JWKS: str({
+    optional: true,
+    secret: true,
+    description:
+      'JSON Web Key Set of the private signing keys (ES256 on P-256 or EdDSA on Ed25519, each with kid and alg); the first key signs, all are published',
+  }),
+  IDENTITY_OIDC_COOKIE_KEYS: list({
+    optional: true,
+    secret: true,
+    description: 'Keys (at least 32 characters each) signing the provider’s cookies; the first signs, the others still verify (rotation)',
+  }),
+  IDENTITY_OIDC_CLIENTS: str({
+    optional: true,
+    secret: true,
+    description:
+      'JSON array of the registered clients: {client_id, client_secret?, grant_types, redirect_uris?, post_logout_redirect_uris?, scope?, first_party?, backchannel_logout_uri?}',
+  }),
+  IDENTITY_OIDC_AUDIENCES: list({
+    default: ['gateway', 'catalog', 'inventory', 'orders', 'payments', 'notifications', 'identity'],
+    description: 'Services an access token may be for: the resource indicator urn:emporium:<name> gives a JWT with aud <name>',
+  }),
+  IDENTITY_OIDC_ACCESS_TOKEN_TTL_SECONDS: int({
+    default: 300,
+    min: 30,
+    max: 3_600,
+    description: 'Lifetime of access tokens (JWT, also those of client credentials)',
+  }),
+  IDENTITY_OIDC_REFRESH_TOKEN_TTL_SECONDS: int({
+    default: 1_209_600,
+    min: 60,
+    max: 31_536_000,
+    description:
+      'Lifetime of a refresh token and its grant; each use replaces the token with a new one (and it ends with the sign-on session, see README)',
+  }),
+  IDENTITY_OIDC_SESSION_TTL_SECONDS: int({
+    default: 43_200,
+    min: 60,
+    max: 2_592_000,
+    description: 'Lifetime of the single sign-on session at the provider (its cookie)',
   }),
 });
 

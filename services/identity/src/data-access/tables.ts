@@ -6,6 +6,7 @@ export interface IdentityDatabase {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   audit_log: AuditLogTable;
+  oidc_payloads: OidcPayloadsTable;
 }
 
 export interface UsersTable {
@@ -56,4 +57,18 @@ export interface AuditLogTable {
   /** Read as an object, written as JSON text. Never a secret. */
   details: ColumnType<Record<string, unknown>, string, string>;
   ip: string | null;
+}
+
+/** The OpenID Connect provider's stored models (see oidc-adapter.ts). */
+export interface OidcPayloadsTable {
+  /** The provider's model name: Session, Interaction, Grant, AuthorizationCode, AccessToken, RefreshToken… */
+  kind: string;
+  id: string;
+  /** Read as an object, written as JSON text. Holds no secret in the clear (token values are their ids). */
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: Date | null;
+  consumed_at: Date | null;
 }
