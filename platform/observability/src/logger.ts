@@ -40,6 +40,27 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/**
+ * A request as a log line shows it: method, path WITHOUT the query string (queries may carry
+ * tokens — an OIDC logout's id_token_hint, say — and are not worth the risk), host and address.
+ */
+function requestForLog(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  hostname?: string;
+  ip?: string;
+  remoteAddress?: string;
+  socket?: { remoteAddress?: string };
+}) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url,
+    host: req.host ?? req.hostname,
+    remoteAddress: req.remoteAddress ?? req.ip ?? req.socket?.remoteAddress,
+  };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const usePretty = options.pretty ?? process.stdout.isTTY === true;
   const base = { service: options.service };
@@ -47,6 +68,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level ?? 'info',
     base,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { req: requestForLog },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     // The active span's trace_id and span_id on every line written within it (nothing without tracing).

@@ -40,6 +40,27 @@ describe('logs', () => {
   });
 });
 
+describe('request log lines', () => {
+  it('name the path without its query string (an OIDC logout carries an ID token there), and no headers', () => {
+    const { lines, destination } = capture();
+    createLogger({ service: 'identity', pretty: false, destination }).info(
+      {
+        req: {
+          method: 'GET',
+          url: '/oidc/session/end?id_token_hint=eyJhbGciOiJFUzI1NiJ9.secret&state=s',
+          host: 'identity',
+          remoteAddress: '10.0.0.1',
+          headers: { authorization: 'Bearer eyJtoken' },
+        },
+      },
+      'incoming request',
+    );
+    const line = JSON.parse(lines[0] as string);
+    expect(line.req).toEqual({ method: 'GET', url: '/oidc/session/end', host: 'identity', remoteAddress: '10.0.0.1' });
+    expect(lines[0]).not.toContain('eyJ');
+  });
+});
+
 describe('metrics', () => {
   it('registers each metric once per service registry, with the service label', async () => {
     const metrics = createMetrics('catalog', { defaultMetrics: false });
