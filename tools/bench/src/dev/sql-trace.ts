@@ -9,6 +9,7 @@ import { createLogger } from '@emporium/observability';
 import { RabbitMqTransport } from '@emporium/messaging';
 import { databaseUrl, dropDatabase, ensureDatabase } from '@emporium/db';
 import { startSystem } from '../../../cli/src/system.js';
+import { deleteTopology } from '../checkout/system.js';
 import { DEMO_CATALOG } from '@emporium/catalog';
 
 const N = Number(process.argv[2] ?? 20);
@@ -88,5 +89,6 @@ for (const [db, m] of counts) {
 console.log(`\ntotal ${(total / N).toFixed(1)} statements/order (status polls at 200 ms included)`);
 await system.stop();
 await transport.close();
+await deleteTopology('amqp://guest:guest@127.0.0.1:5672', `sqltrace_${id}`, {});
 for (const d of dbs) await dropDatabase(server, d);
 process.exit(0);
