@@ -13,3 +13,4 @@ export {
 } from './errors.js';
 // Test support: a real issuer with a JWKS on a loopback port (see README, "Testing with real tokens").
 export { createTestIssuer, type TestIssuer, type TestKey, type TestAlgorithm, type TestClaims, type MintOptions } from './testing.js';
+export { serviceTokens, resourceIndicatorOf, ServiceTokenError, type ServiceTokens, type ServiceTokenOptions } from './service-tokens.js';

@@ -1,57 +1,100 @@
-import { AppError } from '@emporium/errors';
-import type { FastifyRequest } from 'fastify';
+import {
+  AuthError,
+  bearerTokenOf,
+  forbidden,
+  type Principal,
+  type Role,
+  requireScope,
+  type TokenVerifier,
+  unauthenticated,
+} from '@emporium/auth';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
- * THE authorization seam of every service — temporary, internal only.
- *
- * Until the identity issue lands, the caller is read from two internal headers:
- * `x-emporium-role` and `x-emporium-customer-id`. They are trusted only because nothing outside
- * can set them: the gateway strips every inbound `x-emporium-*` header and sets the customer id
- * itself (from its own customer seam). The identity issue replaces `principalOf` with JWT
- * verification (issuer, audience, expiry, pinned algorithm, key by kid) in each service; routes
- * keep calling requireRole / requireCustomer.
+ * THE authentication seam of every service: the caller is whoever the access token in
+ * `Authorization: Bearer` says, after this service verified it itself (issuer, audience = this
+ * service, expiry with a small leeway, algorithm allow-list, `typ: at+jwt`, key by kid from the
+ * issuer's JWKS — platform/auth). Nothing a gateway or client adds as a header is trusted.
+ * What a principal may do is each service's policy (its `policy.ts`, CASL, default deny).
  */
-export const ROLE_HEADER = 'x-emporium-role';
-export const CUSTOMER_HEADER = 'x-emporium-customer-id';
 
-export const ROLES = ['customer', 'support', 'merchandiser', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface Principal {
-  role: Role;
-  /** Set for a customer (and only then). */
-  customerId?: string;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by createServiceApp when the service checks access tokens (authConfig). */
+    tokenVerifier: TokenVerifier | undefined;
+  }
+  interface FastifyRequest {
+    /** The verified caller, memoized per request (undefined: no credentials sent). */
+    principalOnce: Promise<Principal | undefined> | undefined;
+  }
 }
 
-const CUSTOMER_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
-
-/** The caller, or undefined when it says nothing valid. A customer id alone means role customer. */
-export function principalOf(request: FastifyRequest): Principal | undefined {
-  const rawRole = request.headers[ROLE_HEADER];
-  const rawCustomer = request.headers[CUSTOMER_HEADER];
-  const customerId = typeof rawCustomer === 'string' && CUSTOMER_ID.test(rawCustomer) ? rawCustomer : undefined;
-  const role = typeof rawRole === 'string' ? rawRole.trim().toLowerCase() : customerId ? 'customer' : undefined;
-  if (!role || !(ROLES as readonly string[]).includes(role)) return undefined;
-  if (role === 'customer') return customerId ? { role, customerId } : undefined;
-  return { role: role as Role };
+/** Decorates an app with its verifier (or none, for the sandboxes). */
+export function installAuth(app: FastifyInstance, verifier: TokenVerifier | undefined): void {
+  app.decorate('tokenVerifier', verifier);
+  app.decorateRequest('principalOnce', undefined);
 }
 
 /**
- * A route hook letting through only callers with one of `roles`: none → 401 `unauthenticated`,
- * another role → 403 `forbidden`. Use as `onRequest`, so a refused caller's body is never parsed.
+ * The verified caller, or undefined when the request carries no Authorization header at all.
+ * A header that is there but wrong (another scheme, a bad or expired token) → 401.
+ */
+export function principalOf(request: FastifyRequest): Promise<Principal | undefined> {
+  request.principalOnce ??= (async () => {
+    const header = request.headers.authorization;
+    if (header === undefined) return undefined;
+    const verifier = request.server.tokenVerifier;
+    if (!verifier) throw new Error('This service checks no access tokens (authConfig is not in its config)');
+    try {
+      return await verifier.verify(bearerTokenOf(header));
+    } catch (error) {
+      if (error instanceof AuthError && error.reason) request.log.info({ reason: error.reason }, 'access token refused');
+      throw error;
+    }
+  })();
+  return request.principalOnce;
+}
+
+/** The verified caller; none → 401 `unauthenticated` (with WWW-Authenticate). A suspended one → 403. */
+export async function authenticate(request: FastifyRequest): Promise<Principal> {
+  const principal = await principalOf(request);
+  if (!principal) throw unauthenticated();
+  if (principal.suspended) throw forbidden('The account is suspended');
+  return principal;
+}
+
+/**
+ * A route hook letting through only users holding one of `roles`: no token → 401, a valid token
+ * without the role (or a service token, or a suspended user) → 403 `forbidden`. Use as
+ * `onRequest`, so a refused caller's body is never parsed. Finer rules (whose order, which
+ * region, how much) are the service's policy.
  */
 export function requireRole(...roles: Role[]) {
   return async function requireRoleHook(request: FastifyRequest): Promise<void> {
-    const principal = principalOf(request);
-    if (!principal) throw new AppError('unauthenticated', 'This action needs a signed-in caller', 401);
-    if (!roles.includes(principal.role)) throw new AppError('forbidden', `This action needs the role ${roles.join(' or ')}`, 403);
+    const principal = await authenticate(request);
+    if (principal.kind !== 'user' || !principal.roles.some((role) => roles.includes(role)))
+      throw forbidden(`This action needs the role ${roles.join(' or ')}`);
   };
 }
 
-/** The customer id of a customer caller; 401 `unauthenticated` otherwise. */
-export function requireCustomer(request: FastifyRequest): string {
-  const principal = principalOf(request);
-  if (principal?.role !== 'customer' || !principal.customerId)
-    throw new AppError('unauthenticated', 'This action needs a signed-in customer', 401);
+/** The customer id of a customer caller: no token → 401; a valid caller who is not a customer → 403. */
+export async function requireCustomer(request: FastifyRequest): Promise<string> {
+  const principal = await authenticate(request);
+  if (!principal.customerId) throw forbidden('This action is for customers');
   return principal.customerId;
 }
+
+/**
+ * A route hook for service-to-service calls: a client-credentials token (sub = client_id) for this
+ * service carrying `scope`; no token → 401, a token for another audience → 401 `invalid_token`,
+ * a user's token or one without the scope → 403 `insufficient_scope`.
+ */
+export function requireServiceScope(scope: string) {
+  return async function requireServiceScopeHook(request: FastifyRequest): Promise<void> {
+    const principal = await authenticate(request);
+    if (principal.kind !== 'service') throw forbidden('This action is for services');
+    requireScope(principal, scope);
+  };
+}
+
+export type { Principal, Role };

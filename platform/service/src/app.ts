@@ -5,6 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchema, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenVerifier } from '@emporium/auth';
+import { installAuth } from './access.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { installProblemHandlers } from './problems.js';
 
@@ -26,6 +28,8 @@ export interface ServiceAppOptions {
   bodyLimit?: number;
   /** Serve the OpenAPI document at /docs/json and the UI at /docs. Default true. */
   docs?: boolean;
+  /** Checks callers' access tokens (principalOf, requireRole...); none for a part that has no callers to check. */
+  tokenVerifier?: TokenVerifier;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -59,6 +63,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     nameActiveHttpSpan(request.method, request.routeOptions.url);
   });
   installProblemHandlers(app);
+  installAuth(app, options.tokenVerifier);
   installHttpMetrics(app, options.metrics);
 
   if (options.docs ?? true) {

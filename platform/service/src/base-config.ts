@@ -53,3 +53,38 @@ export const messagingConfig = () => ({
     description: 'Backoff between attempts (comma-separated ms; the last repeats)',
   }),
 });
+
+/**
+ * Settings of a service that checks callers' access tokens itself (zero trust: never a header from
+ * the gateway). The issuer is identity's OpenID Connect provider; the audience is this service.
+ */
+export const authConfig = () => ({
+  AUTH_ISSUER: url({
+    protocols: ['http', 'https'],
+    description: 'Issuer whose access tokens this service accepts (exact `iss`, e.g. https://shop.example.com/oidc)',
+  }),
+  AUTH_JWKS_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: "Where the issuer's public keys are fetched (default <AUTH_ISSUER>/jwks; an internal address may be given)",
+  }),
+  AUTH_AUDIENCE: str({
+    optional: true,
+    description: 'The `aud` this service requires in access tokens (default: the service name, e.g. orders)',
+  }),
+  AUTH_CLOCK_TOLERANCE_SECONDS: int({ default: 5, min: 0, max: 60, description: 'Leeway for exp/nbf/iat when checking access tokens' }),
+});
+
+/**
+ * Settings of a service that calls another with a client-credentials token (RFC 6749 §4.4): its
+ * own client at the issuer; the token's audience is the callee.
+ */
+export const serviceClientConfig = () => ({
+  AUTH_CLIENT_ID: str({ description: "This service's client id at the issuer (client credentials)" }),
+  AUTH_CLIENT_SECRET: str({ secret: true, description: "This service's client secret at the issuer" }),
+  AUTH_TOKEN_URL: url({
+    protocols: ['http', 'https'],
+    optional: true,
+    description: "The issuer's token endpoint (default <AUTH_ISSUER>/token; an internal address may be given)",
+  }),
+});

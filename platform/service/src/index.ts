@@ -1,6 +1,6 @@
 export { createServiceApp, HIDDEN_FROM_DOCS, type ServiceApp, type ServiceAppOptions, type ReadinessCheck } from './app.js';
 export { sendProblem } from './problems.js';
-export { httpConfig, databaseConfig, messagingConfig } from './base-config.js';
+export { httpConfig, databaseConfig, messagingConfig, authConfig, serviceClientConfig } from './base-config.js';
 export {
   startService,
   runMain,
@@ -12,5 +12,5 @@ export {
   type RunningService,
   type BackgroundJob,
 } from './runtime.js';
-export { principalOf, requireRole, requireCustomer, ROLE_HEADER, CUSTOMER_HEADER, ROLES, type Role, type Principal } from './access.js';
+export { principalOf, authenticate, requireRole, requireCustomer, requireServiceScope, type Role, type Principal } from './access.js';
 export { ProblemSchema, problems } from './problem-schemas.js';

@@ -39,6 +39,9 @@ function fromFastify(error: FastifyError): AppError | undefined {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const problem = toProblem(error, { instance: request.url.split('?')[0], requestId: request.id });
+  // An error that names its own headers (platform/auth: WWW-Authenticate on 401/403, RFC 6750 §3).
+  const headers = (error as { headers?: unknown }).headers;
+  if (headers && typeof headers === 'object') for (const [name, value] of Object.entries(headers)) reply.header(name, String(value));
   return reply.status(error.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 

@@ -1,3 +1,4 @@
+import { createTokenVerifier, type TokenVerifier } from '@emporium/auth';
 import { type ConfigOf, ConfigError, type ConfigSchema, loadConfig } from '@emporium/config';
 import { createDb, type Db, ensureDatabase, migrate, type MigrationSet, sql, type Transaction } from '@emporium/db';
 import {
@@ -118,6 +119,18 @@ function transportFromConfig(config: Record<string, unknown>, logger: Logger, me
   return undefined;
 }
 
+/** The access-token verifier of a service whose config has authConfig(); none otherwise. */
+function tokenVerifierFromConfig(config: Record<string, unknown>, name: string): TokenVerifier | undefined {
+  if (typeof config.AUTH_ISSUER !== 'string') return undefined;
+  const issuer = config.AUTH_ISSUER.replace(/\/$/, '');
+  return createTokenVerifier({
+    issuer,
+    audience: typeof config.AUTH_AUDIENCE === 'string' ? config.AUTH_AUDIENCE : name,
+    jwksUrl: typeof config.AUTH_JWKS_URL === 'string' ? config.AUTH_JWKS_URL : `${issuer}/jwks`,
+    clockToleranceSec: Number(config.AUTH_CLOCK_TOLERANCE_SECONDS ?? 5),
+  });
+}
+
 export function queueSpecOf(module: ServiceModule<any, any>, config: Record<string, unknown>): QueueSpec | undefined {
   if (!module.consumes) return undefined;
   return {
@@ -191,6 +204,7 @@ export async function startService<DB, S extends ConfigSchema>(
       readiness.push({ name: 'broker', check: async () => (await transport.health()).connected });
       readiness.push({ name: 'topology', check: async () => (await transport.health()).topologyDeclared });
     }
+    const tokenVerifier = tokenVerifierFromConfig(c, module.name);
     const ctx: ServiceContext<DB, S> = {
       name: module.name,
       config,
@@ -208,6 +222,7 @@ export async function startService<DB, S extends ConfigSchema>(
           metrics,
           readiness,
           bodyLimit: Number(c.BODY_LIMIT_BYTES ?? 65_536),
+          ...(tokenVerifier ? { tokenVerifier } : {}),
           ...extra,
         }),
     };

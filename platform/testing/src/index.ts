@@ -6,3 +6,4 @@ export { spawnTs, type Child } from './child.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { startRabbitNode, type RabbitNode, type RabbitNodeOptions } from './rabbitmq-node.js';
 export { startStandIn, type StandIn } from './stand-in-server.js';
+export { testIssuer, testAuthEnv, bearerFor, type TestCaller } from './auth.js';

@@ -3,6 +3,7 @@ import amqp from 'amqplib';
 import { DEFAULT_RETRY_DELAYS_MS, EmbeddedTransport, type QueueSpec, RabbitMqTransport, type Transport } from '@emporium/messaging';
 import { createLogger, type Logger } from '@emporium/observability';
 import { type RunningService, type ServiceModule, startService } from '@emporium/service';
+import { testAuthEnv } from './auth.js';
 import { createTestDatabase, testAmqpUrl, testMode, uniqueName } from './env.js';
 
 export interface TestService<DB, S extends ConfigSchema> extends RunningService<DB, S> {
@@ -84,6 +85,8 @@ export async function startTestService<DB, S extends ConfigSchema>(
       CONSUMER_RETRY_DELAYS_MS: '50,100,200',
       OUTBOX_POLL_INTERVAL_MS: '200',
       ...(module.migrations ? { DATABASE_URL: await createTestDatabase(module.name) } : {}),
+      // A service that checks access tokens trusts the test issuer (auth.ts) unless told otherwise.
+      ...('AUTH_ISSUER' in module.configSchema ? await testAuthEnv() : {}),
       ...env,
     },
     transport,

@@ -1,9 +1,10 @@
 import { bool, defineConfig } from '@emporium/config';
-import { databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
+import { authConfig, databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
 
 /** The catalog's settings, validated at start (`npm run docs:config` prints them as a table). */
 export const catalogConfig = defineConfig({
   ...httpConfig(3001),
+  ...authConfig(),
   ...databaseConfig(),
   ...messagingConfig(),
   CATALOG_SEED_DEMO: bool({

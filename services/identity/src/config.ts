@@ -1,9 +1,10 @@
 import { defineConfig, int, list, str, url } from '@emporium/config';
-import { databaseConfig, httpConfig } from '@emporium/service';
+import { authConfig, databaseConfig, httpConfig } from '@emporium/service';
 
 /** The identity service's settings, validated at start (`npm run docs:config` prints them as a table). */
 export const identityConfig = defineConfig({
   ...httpConfig(3006),
+  ...authConfig(),
   ...databaseConfig(),
   // OWASP Password Storage Cheat Sheet: argon2id with m=19 MiB, t=2, p=1 is the minimum it recommends.
   IDENTITY_ARGON2_MEMORY_KIB: int({

@@ -1,9 +1,10 @@
 import { defineConfig, int } from '@emporium/config';
-import { databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
+import { authConfig, databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
 
 /** The inventory's settings, validated at start (`npm run docs:config` prints them as a table). */
 export const inventoryConfig = defineConfig({
   ...httpConfig(3002),
+  ...authConfig(),
   ...databaseConfig(),
   ...messagingConfig(),
   INVENTORY_RESERVATION_TTL_MS: int({

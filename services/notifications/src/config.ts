@@ -1,5 +1,5 @@
 import { bool, type ConfigOf, defineConfig, type Field, int, intList, str, url } from '@emporium/config';
-import { databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
+import { authConfig, databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
 import { type ConfiguredEndpoint, parseConfiguredEndpoints } from './domain/configured-endpoints.js';
 
 const partnerEndpoints: Field<ConfiguredEndpoint[]> = {
@@ -16,6 +16,7 @@ const partnerEndpoints: Field<ConfiguredEndpoint[]> = {
 /** The notifications service's settings, validated at start (`npm run docs:config` prints them). */
 export const notificationsConfig = defineConfig({
   ...httpConfig(3005),
+  ...authConfig(),
   ...databaseConfig(),
   ...messagingConfig(),
   SMTP_URL: url({

@@ -1,9 +1,11 @@
 import { type ConfigOf, defineConfig, int, url } from '@emporium/config';
-import { databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
+import { authConfig, databaseConfig, httpConfig, messagingConfig, serviceClientConfig } from '@emporium/service';
 
 /** The orders service's settings, validated at start (`npm run docs:config` prints them as a table). */
 export const ordersConfig = defineConfig({
   ...httpConfig(3003),
+  ...authConfig(),
+  ...serviceClientConfig(),
   ...databaseConfig(),
   ...messagingConfig(),
   CATALOG_URL: url({

@@ -1,9 +1,10 @@
 import { defineConfig, int, intList, str, url } from '@emporium/config';
-import { databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
+import { authConfig, databaseConfig, httpConfig, messagingConfig } from '@emporium/service';
 
 /** The payments service's settings, validated at start (`npm run docs:config` prints them as a table). */
 export const paymentsConfig = defineConfig({
   ...httpConfig(3004),
+  ...authConfig(),
   ...databaseConfig(),
   ...messagingConfig(),
   PAYMENT_PROVIDER_URL: url({ protocols: ['http', 'https'], description: 'Base URL of the payment provider API (the part before /v1)' }),

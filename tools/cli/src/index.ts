@@ -4,3 +4,4 @@ export { startEmbedded } from './start-embedded.js';
 export { startDistributed } from './start-distributed.js';
 export { configReference } from './config-docs.js';
 export { checkInvariants, findViolations, formatFindings, readSystem, INVARIANTS, type CheckOptions, type Finding } from './invariants.js';
+export { systemTokens, type SystemTokens } from './tokens.js';

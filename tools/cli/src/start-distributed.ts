@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createLogger, tracingConfigured } from '@emporium/observability';
-import { linksFor, newSecrets, SYSTEM, type SystemEntry, type SystemSecrets } from './services.js';
+import { issuerOf, linksFor, newSecrets, SYSTEM, type SystemEntry, type SystemSecrets } from './services.js';
 import { seedDemoStock } from './system.js';
+import { type SystemTokens, systemTokens } from './tokens.js';
 
 export interface DistributedOptions {
   /** The repository root (parts are started from `<root>/<dir>`). */
@@ -31,6 +32,8 @@ export interface DistributedOptions {
 export interface DistributedSystem {
   urls: Record<string, string>;
   secrets: SystemSecrets;
+  /** Access tokens signed with the system's issuer key (tools/cli tokens.ts). */
+  tokens: SystemTokens;
   /** Sends a signal to one part (default SIGKILL: a crash) and waits until it is gone. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a part that is not running and waits until it is ready. */
@@ -52,6 +55,7 @@ const OUTPUT_LIMIT = 200_000;
 export async function startDistributed(options: DistributedOptions): Promise<DistributedSystem> {
   const secrets = options.secrets ?? newSecrets();
   const links = linksFor(options.portBase, secrets);
+  const tokens = systemTokens({ issuer: issuerOf(links), jwks: secrets.oidcJwks });
   const urls = Object.fromEntries(SYSTEM.map((e) => [e.module.name, links.url(e.module.name)]));
   const entries = new Map(SYSTEM.map((e) => [e.module.name, e]));
   const children = new Map<string, ChildProcess>();
@@ -158,6 +162,7 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     if (options.demo)
       await seedDemoStock(
         urls.inventory as string,
+        tokens,
         createLogger({ service: 'emporium', level: options.logLevel, pretty: options.output !== 'capture' }),
       );
   } catch (error) {
@@ -167,6 +172,7 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
   return {
     urls,
     secrets,
+    tokens,
     kill,
     start,
     stop,

@@ -2,7 +2,8 @@ import { DEMO_CATALOG } from '@emporium/catalog';
 import type { Transport } from '@emporium/messaging';
 import type { Logger } from '@emporium/observability';
 import { type RunningService, startService } from '@emporium/service';
-import { linksFor, newSecrets, SYSTEM, type SystemSecrets } from './services.js';
+import { issuerOf, linksFor, newSecrets, SYSTEM, type SystemSecrets } from './services.js';
+import { type SystemTokens, systemTokens } from './tokens.js';
 
 export interface SystemOptions {
   portBase: number;
@@ -22,6 +23,8 @@ export interface RunningSystem {
   urls: Record<string, string>;
   services: Map<string, RunningService<any, any>>;
   secrets: SystemSecrets;
+  /** Access tokens signed with the system's issuer key (tools/cli tokens.ts). */
+  tokens: SystemTokens;
   stop(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const secrets = options.secrets ?? newSecrets();
   const links = linksFor(options.portBase, secrets);
+  const tokens = systemTokens({ issuer: issuerOf(links), jwks: secrets.oidcJwks });
   const services = new Map<string, RunningService<any, any>>();
   const urls: Record<string, string> = {};
   const stop = async () => {
@@ -55,8 +59,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       services.set(name, running);
       urls[name] = running.url;
     }
-    if (options.demo) await seedDemoStock(urls.inventory as string, options.logger);
-    return { urls, services, secrets, stop };
+    if (options.demo) await seedDemoStock(urls.inventory as string, tokens, options.logger);
+    return { urls, services, secrets, tokens, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -67,9 +71,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
  * Demo stock: 25 units of every SKU of the demo catalog that has no stock record yet (a restart
  * keeps what orders have changed). Through inventory's own admin API, as a merchandiser would.
  */
-export async function seedDemoStock(inventoryUrl: string, logger: Logger): Promise<void> {
+export async function seedDemoStock(inventoryUrl: string, tokens: SystemTokens, logger: Logger): Promise<void> {
   const skus = DEMO_CATALOG.flatMap((p) => p.variants.map((v) => v.sku));
-  const admin = { 'x-emporium-role': 'admin', 'content-type': 'application/json' };
+  const admin = { ...(await tokens.staff('inventory', ['merchandiser'], { sub: 'usr_demo_seed' })), 'content-type': 'application/json' };
   let seeded = 0;
   for (const sku of skus) {
     const current = await fetch(`${inventoryUrl}/api/inventory/skus/${encodeURIComponent(sku)}`, { headers: admin });

@@ -6,4 +6,4 @@ import type { Role } from '@emporium/service';
  */
 export const CATALOG_WRITERS: readonly Role[] = ['merchandiser', 'admin'];
 
-export { requireRole, ROLE_HEADER, type Role } from '@emporium/service';
+export { requireRole, type Role } from '@emporium/service';

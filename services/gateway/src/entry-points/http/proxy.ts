@@ -1,17 +1,17 @@
 import { AppError } from '@emporium/errors';
 import type { HeaderValue, HttpClient, HttpResponse } from '@emporium/http-client';
-import { CUSTOMER_HEADER, HIDDEN_FROM_DOCS, type ServiceApp } from '@emporium/service';
-import { CLIENT_CUSTOMER_HEADER, customerIdOf } from './customer.js';
+import { HIDDEN_FROM_DOCS, type ServiceApp } from '@emporium/service';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Inbound `x-emporium-*` headers are an internal trust seam (who the caller is, as established by
- * the gateway): only the gateway itself may set them, so whatever a client sent is dropped.
+ * Inbound `x-emporium-*` headers are reserved for the system's own parts: whatever a client sent
+ * is dropped (no service trusts such a header for who the caller is — each verifies the access
+ * token itself — but none should be able to inject one either).
  */
 const INTERNAL_HEADER = /^x-emporium-/;
 
 /** Set by the gateway itself for the upstream, never copied from the client as they are. */
-const REWRITTEN = new Set(['x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', CLIENT_CUSTOMER_HEADER]);
+const REWRITTEN = new Set(['x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
 /**
  * The upstream path and query for a request, or undefined when dot segments (`..`, `%2e%2e`) would
@@ -34,8 +34,6 @@ function headersFor(request: FastifyRequest): Record<string, HeaderValue> {
   headers['x-forwarded-for'] = [...(prior ? [String(prior)] : []), request.ip].join(', ');
   headers['x-forwarded-proto'] = request.protocol;
   headers['x-forwarded-host'] = request.host;
-  const customerId = customerIdOf(request);
-  if (customerId) headers[CUSTOMER_HEADER] = customerId;
   return headers;
 }
 

@@ -8,7 +8,7 @@ import { feedEntryView } from './views.js';
 /** The customer's in-app feed: their own entries only (another customer's entry is a 404). */
 export function feedRoutes(app: ServiceApp, db: NotificationsDb): void {
   const customersOnly = async (request: Parameters<typeof requireCustomer>[0]) => {
-    requireCustomer(request);
+    await requireCustomer(request);
   };
 
   app.get(
@@ -28,7 +28,7 @@ export function feedRoutes(app: ServiceApp, db: NotificationsDb): void {
       },
     },
     async (request) => {
-      const page = await listFeed(db, { customerId: requireCustomer(request), limit: request.query.limit, cursor: request.query.cursor });
+      const page = await listFeed(db, { customerId: await requireCustomer(request), limit: request.query.limit, cursor: request.query.cursor });
       return { items: page.items.map(feedEntryView), nextCursor: page.nextCursor };
     },
   );
@@ -46,6 +46,6 @@ export function feedRoutes(app: ServiceApp, db: NotificationsDb): void {
         response: { 200: FeedEntryView, ...problems({ 400: 'validation_failed', 401: 'unauthenticated', 404: 'notification_not_found' }) },
       },
     },
-    async (request) => feedEntryView(await readFeedEntry(db, requireCustomer(request), request.params.id)),
+    async (request) => feedEntryView(await readFeedEntry(db, await requireCustomer(request), request.params.id)),
   );
 }

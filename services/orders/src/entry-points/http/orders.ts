@@ -41,7 +41,7 @@ function preferredWaitMs(header: string | string[] | undefined): number {
 
 /** Every route needs a signed-in customer; checked before the body is read. */
 const customerOnly = async (request: Parameters<typeof requireCustomer>[0]) => {
-  requireCustomer(request);
+  await requireCustomer(request);
 };
 
 const sendAccepted = (reply: FastifyReply, response: { status: number; headers: Record<string, string>; body: string }) =>
@@ -85,7 +85,7 @@ export function orderRoutes(app: ServiceApp, deps: OrdersDeps): void {
       },
     },
     async (request, reply) => {
-      const customerId = requireCustomer(request);
+      const customerId = await requireCustomer(request);
       const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
       const body = request.body;
       if (!emailFitsMessages.Check(body.email)) throw invalidEmail();
@@ -126,7 +126,7 @@ export function orderRoutes(app: ServiceApp, deps: OrdersDeps): void {
       },
     },
     async (request) => {
-      const page = await listOrders(deps, requireCustomer(request), request.query);
+      const page = await listOrders(deps, (await requireCustomer(request)), request.query);
       return { items: page.items.map(orderSummary), nextCursor: page.nextCursor };
     },
   );
@@ -154,7 +154,7 @@ export function orderRoutes(app: ServiceApp, deps: OrdersDeps): void {
     async (request, reply) => {
       const unlessVersion = versionsIn(request.headers['if-none-match']);
       const waitMs = preferredWaitMs(request.headers.prefer);
-      const found = await getOrder(deps, requireCustomer(request), request.params.id, { unlessVersion, waitMs });
+      const found = await getOrder(deps, (await requireCustomer(request)), request.params.id, { unlessVersion, waitMs });
       if ('unchanged' in found) return reply.status(304).header('etag', etagOf(found.unchanged)).send(null);
       reply.header('etag', etagOf(found.order.version));
       return orderView(found.order, found.timeline);
@@ -181,7 +181,7 @@ export function orderRoutes(app: ServiceApp, deps: OrdersDeps): void {
       },
     },
     async (request, reply) => {
-      const order = await cancelOrder(deps, requireCustomer(request), request.params.id);
+      const order = await cancelOrder(deps, (await requireCustomer(request)), request.params.id);
       return reply
         .status(202)
         .header('location', orderUrl(order.id))
