@@ -76,7 +76,7 @@ try {
   const system = await startBenchSystem(root, options, prefix, dbOf);
   cleanup.unshift(() => system.stop());
   console.log(`system up in ${((performance.now() - started) / 1000).toFixed(1)} s (gateway ${system.urls.gateway})`);
-  await stockUp(system.urls.inventory as string, skus, STOCK);
+  await stockUp(system.urls.inventory as string, system.tokens, skus, STOCK);
 
   const commits = await CommitMeter.open(scratchUrl, services.map(dbOf), prefix);
   cleanup.unshift(() => commits.close());
@@ -97,6 +97,7 @@ try {
 
   const load = new CheckoutLoad({
     gateway: system.urls.gateway as string,
+    tokens: system.tokens,
     customers: options.customers,
     skus,
     pollMs: options.pollMs,

@@ -12,7 +12,8 @@ import type { Transport } from '@emporium/messaging';
 import { createDb, databaseUrl, sql } from '@emporium/db';
 import { mapLimit } from './map-limit.js';
 import { operatorTransport } from './parked.js';
-import { BROKER_DATABASE, databaseName, linksFor, newSecrets, SYSTEM } from './services.js';
+import { BROKER_DATABASE, databaseName, issuerOf, linksFor, newSecrets, SYSTEM } from './services.js';
+import { type SystemTokens, systemTokens } from './tokens.js';
 
 export const INVARIANTS = {
   I1: 'at most one capture per order, captured ≤ total (provider ledger)',
@@ -56,6 +57,8 @@ export interface Expectations {
 export interface CheckOptions extends Expectations {
   /** Base URLs by part name, as `startDistributed` or `linksFor` give them. */
   urls: Record<string, string>;
+  /** Access tokens for reading the services' admin and customer APIs (tokens.ts). */
+  tokens: SystemTokens;
   /** The broker as an operator sees it, and the consuming queues (without prefix) whose parked messages count. */
   parked?: { transport: Transport; queues: string[] };
   /** Requests in flight at once while reading. */
@@ -119,8 +122,6 @@ export interface Snapshot {
   unreadable: { source: string; error: string }[];
 }
 
-const ADMIN = { 'x-emporium-role': 'admin' };
-const customer = (id: string) => ({ 'x-emporium-customer-id': id });
 /** Services with a database and an outbox relay (every one that publishes); their /metrics tell how many rows are unsent. */
 export const OUTBOX_SERVICES = ['catalog', 'inventory', 'orders', 'payments', 'notifications'];
 
@@ -175,6 +176,7 @@ const bareId = (messageId: string) => messageId.trim().replace(/^<|>$/g, '');
 export async function readSystem(options: CheckOptions): Promise<Snapshot> {
   const { urls } = options;
   const limit = options.concurrency ?? 12;
+  const admin = (service: string) => options.tokens.staff(service, ['admin'], { sub: 'usr_invariant_checker' });
   const unreadable: Snapshot['unreadable'] = [];
   const attempt = async <T>(source: string, read: () => Promise<T>, fallback: T): Promise<T> => {
     try {
@@ -210,8 +212,11 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
       lastStep: last ? `${last.step} ${last.status}` : null,
     };
   };
-  const readOrder = (customerId: string, orderId: string) =>
-    getJson<OrderView>(`${url('orders')}/api/orders/${orderId}`, customer(customerId)).then((o) => toSnapshot(customerId, o));
+  const readOrder = async (customerId: string, orderId: string) =>
+    toSnapshot(
+      customerId,
+      await getJson<OrderView>(`${url('orders')}/api/orders/${orderId}`, await options.tokens.customer('orders', customerId)),
+    );
 
   const missingOrders: string[] = [];
   const accepted = await mapLimit(options.acceptedOrders, limit, (a) =>
@@ -237,8 +242,8 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
     attempt(
       `orders of customer ${c}`,
       () =>
-        pages(`${url('orders')}/api/orders?limit=100`, (u) =>
-          getJson<{ items: { id: string }[]; nextCursor: string | null }>(u, customer(c)),
+        pages(`${url('orders')}/api/orders?limit=100`, async (u) =>
+          getJson<{ items: { id: string }[]; nextCursor: string | null }>(u, await options.tokens.customer('orders', c)),
         ),
       [],
     ).then((items) => items.map((i) => ({ customerId: c, orderId: i.id }))),
@@ -260,7 +265,10 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
     let after: number | null = null;
     do {
       const page: { data: { id: number; orderId: string; kind: OurMovement['kind']; amount: { amount: number } }[]; next: number | null } =
-        await getJson(`${url('payments')}/api/payments/ledger?limit=100${after === null ? '' : `&after=${after}`}`, ADMIN);
+        await getJson(
+          `${url('payments')}/api/payments/ledger?limit=100${after === null ? '' : `&after=${after}`}`,
+          await admin('payments'),
+        );
       all.push(...page.data.map((e) => ({ orderId: e.orderId, kind: e.kind, amount: e.amount.amount })));
       after = page.next;
     } while (after !== null);
@@ -274,7 +282,8 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
     const query = batch.map((s) => `sku=${encodeURIComponent(s)}`).join('&');
     const found = await attempt(
       'inventory levels',
-      async () => (await getJson<{ items: Snapshot['stock'] }>(`${url('inventory')}/api/inventory/skus?${query}`, ADMIN)).items,
+      async () =>
+        (await getJson<{ items: Snapshot['stock'] }>(`${url('inventory')}/api/inventory/skus?${query}`, await admin('inventory'))).items,
       [],
     );
     stock.push(...found.map((s) => ({ sku: s.sku, onHand: s.onHand, reserved: s.reserved, available: s.available })));
@@ -285,7 +294,10 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
     attempt(
       `reservation of ${o.id}`,
       async () => {
-        reservations[o.id] = await getJson<{ status: string }>(`${url('inventory')}/api/inventory/reservations/${o.id}`, ADMIN).then(
+        reservations[o.id] = await getJson<{ status: string }>(
+          `${url('inventory')}/api/inventory/reservations/${o.id}`,
+          await admin('inventory'),
+        ).then(
           (r) => r.status,
           (error: unknown) => {
             if (error instanceof HttpStatusError && error.status === 404) return null;
@@ -339,8 +351,11 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
     attempt(
       `feed of customer ${c}`,
       () =>
-        pages(`${url('notifications')}/api/notifications?limit=100`, (u) =>
-          getJson<{ items: { id: string; kind: NotificationKind; orderId: string }[]; nextCursor: string | null }>(u, customer(c)),
+        pages(`${url('notifications')}/api/notifications?limit=100`, async (u) =>
+          getJson<{ items: { id: string; kind: NotificationKind; orderId: string }[]; nextCursor: string | null }>(
+            u,
+            await options.tokens.customer('notifications', c),
+          ),
         ),
       [],
     ),
@@ -355,7 +370,7 @@ export async function readSystem(options: CheckOptions): Promise<Snapshot> {
         (
           await getJson<{ items: Snapshot['undelivered'] }>(
             `${url('notifications')}/api/notifications/deliveries?status=${status}&limit=100`,
-            ADMIN,
+            await admin('notifications'),
           )
         ).items,
       [],
@@ -689,11 +704,19 @@ export async function invariantsCommand(
     : `postgres://postgres:emporium@127.0.0.1:${system.pgPort}/postgres`;
   const links = linksFor(system.portBase, newSecrets());
   const urls = Object.fromEntries(SYSTEM.map((e) => [e.module.name, links.url(e.module.name)]));
+  // The checker reads admin and customer APIs: it signs its own short tokens with the issuer key the
+  // system runs with — an operator tool, given the root secret on purpose, never a client.
+  const jwks = env.IDENTITY_OIDC_JWKS;
+  if (!jwks) {
+    process.stderr.write('invariants: IDENTITY_OIDC_JWKS must be the signing key set the running system was started with\n');
+    return 2;
+  }
+  const tokens = systemTokens({ issuer: issuerOf(links), jwks, lifetimeSec: 600 });
   const transport = operatorTransport(env, databaseUrl(serverUrl, BROKER_DATABASE), 'emporium-invariants');
   try {
     const expected = await expectationsFromDatabases((service) => databaseUrl(serverUrl, databaseName(service)));
     const queues = SYSTEM.filter((e) => e.module.consumes).map((e) => e.module.name);
-    const findings = await checkInvariants({ ...expected, urls, parked: { transport, queues } });
+    const findings = await checkInvariants({ ...expected, urls, tokens, parked: { transport, queues } });
     process.stdout.write(`${expected.acceptedOrders.length} orders checked\n${formatFindings(findings)}\n`);
     return findings.length === 0 ? 0 : 1;
   } finally {

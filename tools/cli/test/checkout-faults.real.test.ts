@@ -22,6 +22,7 @@ import {
   stockOf,
   waitForMail,
   waitForStatus,
+  asAdmin,
 } from './support/shop.js';
 
 /** Payments gives up on a provider call after this long: the outcome is then unknown. */
@@ -31,7 +32,6 @@ const RETRY_DELAY_MS = 2_000;
 /** The provider holds its answer past our timeout. */
 const HELD_MS = PROVIDER_TIMEOUT_MS + 3_000;
 
-const ADMIN = { 'x-emporium-role': 'admin' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 const CAPTURE_ROUTE = '/v1/payment_intents/:id/capture';
 
@@ -123,7 +123,7 @@ describe('checkout under the payment provider’s faults and the incident, distr
 
   /** Payments' own record of the order (admin), or undefined while it has none. */
   async function paymentOf(orderId: string): Promise<PaymentRecord | undefined> {
-    const res = await fetch(`${system.urls.payments}/api/payments/orders/${orderId}`, { headers: ADMIN });
+    const res = await fetch(`${system.urls.payments}/api/payments/orders/${orderId}`, { headers: await asAdmin(system, 'payments') });
     if (res.status === 404) return undefined;
     expect(res.status).toBe(200);
     return (await res.json()) as PaymentRecord;

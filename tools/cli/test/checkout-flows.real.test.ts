@@ -27,6 +27,8 @@ import {
   waitForMail,
   waitForPartnerHooks,
   waitForStatus,
+  asAdmin,
+  asCustomer,
 } from './support/shop.js';
 
 /**
@@ -105,7 +107,7 @@ describe('checkout flows, distributed, through the gateway', () => {
     expect(order.refunded).toBe(false);
     expect(await providerLedger(system, orderId)).toEqual([]);
     expect(await providerIntents(system, orderId)).toEqual([]);
-    const payment = await fetch(`${system.urls.payments}/api/payments/orders/${orderId}`, { headers: { 'x-emporium-role': 'admin' } });
+    const payment = await fetch(`${system.urls.payments}/api/payments/orders/${orderId}`, { headers: await asAdmin(system, 'payments') });
     expect(payment.status).toBe(404);
     expect(await stockOf(system, sku)).toEqual({ onHand: 1, reserved: 0, available: 1 });
   }, 120_000);
@@ -165,13 +167,12 @@ describe('checkout flows, distributed, through the gateway', () => {
     const confirmed = await waitForStatus(system, customer, orderId, 'confirmed');
     expect(await stockOf(system, sku)).toEqual({ onHand: before.onHand - 2, reserved: 0, available: before.available - 2 });
 
+    const asBuyer = await asCustomer(system, customer);
     const cancel = () =>
-      fetch(`${system.gateway}/api/orders/${orderId}/cancel`, { method: 'POST', headers: { 'x-customer-id': customer } }).then(
-        async (r) => ({
-          status: r.status,
-          body: (await r.json()) as { orderId: string; status: string },
-        }),
-      );
+      fetch(`${system.gateway}/api/orders/${orderId}/cancel`, { method: 'POST', headers: asBuyer }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { orderId: string; status: string },
+      }));
     const answers = await Promise.all(Array.from({ length: 5 }, cancel));
     for (const a of answers) {
       expect(a.status).toBe(202);

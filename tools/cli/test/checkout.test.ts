@@ -2,41 +2,27 @@
  * A whole checkout through the gateway, with every service and the doubles of the third parties
  * in one process on the transport of this run's mode (embedded, or RabbitMQ + PostgreSQL 15).
  */
-import { createLogger } from '@emporium/observability';
-import { createTestDatabase, createTestTransport, freePortBlock, uniqueName, waitFor } from '@emporium/testing';
-import type { Transport } from '@emporium/messaging';
+import { uniqueName, waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSystem, startSystem } from '../src/system.js';
+import type { RunningSystem } from '../src/system.js';
 import { DEMO_CATALOG } from '@emporium/catalog';
-import { waitForFeed, waitForMail, waitForPartnerHooks } from './support/shop.js';
+import { type InProcessSystem, startInProcessSystem } from './support/in-process.js';
+import { asAdmin, asCustomer, waitForFeed, waitForMail, waitForPartnerHooks } from './support/shop.js';
 
 const DEMO_SKU = DEMO_CATALOG[0]?.variants[0]?.sku as string;
 
 describe('checkout, end to end through the gateway', () => {
+  let shop: InProcessSystem;
   let system: RunningSystem;
-  let transport: Transport;
   let gateway: string;
 
   beforeAll(async () => {
-    const logger = createLogger({ service: 'e2e', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
-    transport = await createTestTransport(logger);
-    system = await startSystem({
-      portBase: await freePortBlock(),
-      transport,
-      logger,
-      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-      demo: true,
-      databaseUrlOf: (service) => createTestDatabase(service.replace(/-/g, '_')),
-      env: {
-        payments: { PAYMENTS_WORKER_POLL_MS: '50' },
-        notifications: { NOTIFICATIONS_POLL_INTERVAL_MS: '50' },
-      },
-    });
-    gateway = system.urls.gateway as string;
+    shop = await startInProcessSystem();
+    system = shop.system;
+    gateway = shop.gateway;
   }, 120_000);
   afterAll(async () => {
-    await system?.stop();
-    await transport?.close();
+    await shop?.stop();
   });
 
   const order = (email: string, paymentMethod = 'pm_card_visa', sku = DEMO_SKU) => ({
@@ -49,7 +35,7 @@ describe('checkout, end to end through the gateway', () => {
   async function place(customer: string, body: unknown): Promise<{ orderId: string }> {
     const res = await fetch(`${gateway}/api/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-customer-id': customer, 'idempotency-key': uniqueName('key') },
+      headers: { 'content-type': 'application/json', ...(await asCustomer(shop, customer)), 'idempotency-key': uniqueName('key') },
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(202);
@@ -57,12 +43,12 @@ describe('checkout, end to end through the gateway', () => {
   }
 
   async function statusOf(customer: string, orderId: string) {
-    const res = await fetch(`${gateway}/api/orders/${orderId}`, { headers: { 'x-customer-id': customer } });
+    const res = await fetch(`${gateway}/api/orders/${orderId}`, { headers: await asCustomer(shop, customer) });
     return (await res.json()) as { status: string; timeline: { step: string; status: string; detail?: string }[] };
   }
 
   async function available(sku: string): Promise<number> {
-    const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${sku}`, { headers: { 'x-emporium-role': 'admin' } });
+    const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${sku}`, { headers: await asAdmin(shop, 'inventory') });
     return ((await res.json()) as { available: number }).available;
   }
 
@@ -88,7 +74,6 @@ describe('checkout, end to end through the gateway', () => {
     expect(ledger.data.filter((m) => m.kind === 'capture')).toHaveLength(1);
     expect(await available(sku)).toBe(before - 2);
 
-    const shop = { gateway, urls: system.urls };
     expect(await waitForMail(shop, email)).toMatchObject({ count: 1, distinctMessageIds: 1 });
     expect(new Set((await waitForPartnerHooks(shop, orderId)).map((h) => h.webhookId)).size).toBe(1);
     const feed = await waitForFeed(shop, customer);

@@ -29,7 +29,6 @@ const VICTIMS = ['orders', 'payments', 'inventory'] as const;
 const KILLS_EACH = 3;
 const RETRY_DELAYS = '100,200,400';
 
-const ADMIN = { 'x-emporium-role': 'admin', 'content-type': 'application/json' };
 const address = { name: 'Grace Hopper', line1: '1 Compiler Lane', city: 'Arlington', postalCode: '22201', country: 'US' };
 
 /** A small seeded generator, so a failing run can be told apart from the next by its seed. */
@@ -78,12 +77,13 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
       },
     };
     system = await startTestSystem({ env });
+    const admin = { ...(await system.tokens.staff('inventory', ['admin'])), 'content-type': 'application/json' };
     transport = new RabbitMqTransport({ url: testAmqpUrl(), exchange: system.exchange, queuePrefix: system.exchange, logger });
     const startStock: Record<string, number> = {};
     for (const sku of SKUS) {
       const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${sku}/locations/main`, {
         method: 'PUT',
-        headers: ADMIN,
+        headers: admin,
         body: JSON.stringify({ onHand: STOCK_PER_SKU }),
       });
       expect(res.status).toBe(200);
@@ -91,6 +91,7 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
     }
     check = {
       urls: system.urls,
+      tokens: system.tokens,
       acceptedOrders: accepted,
       startStock,
       parked: { transport, queues: SYSTEM.filter((e) => e.module.consumes).map((e) => e.module.name) },
@@ -109,7 +110,7 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
     for (let attempt = 0; ; attempt++) {
       const res = await fetch(`${system.gateway}/api/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-customer-id': customerId, 'idempotency-key': key },
+        headers: { 'content-type': 'application/json', ...(await system.tokens.customer('orders', customerId)), 'idempotency-key': key },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       }).catch((error: unknown) => error as Error);
@@ -134,7 +135,7 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
     const deadline = Date.now() + patienceMs;
     while (Date.now() < deadline) {
       const res = await fetch(`${system.gateway}/api/orders/${order.orderId}`, {
-        headers: { 'x-customer-id': order.customerId },
+        headers: await system.tokens.customer('orders', order.customerId),
         signal: AbortSignal.timeout(patienceMs),
       }).catch(() => undefined);
       if (res?.status === 200) {
@@ -207,7 +208,7 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
         if (n === Math.floor(faults.length / 2)) {
           const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${RECEIVED.sku}/receipts`, {
             method: 'POST',
-            headers: ADMIN,
+            headers: { ...(await system.tokens.staff('inventory', ['admin'])), 'content-type': 'application/json' },
             body: JSON.stringify({ location: 'main', quantity: RECEIVED.units, reference: `crash-${seed}` }),
           });
           expect(res.status).toBe(201);
@@ -239,14 +240,18 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
 
     const views = await Promise.all(
       accepted.map(async (o) => {
-        const res = await fetch(`${system.urls.orders}/api/orders/${o.orderId}`, { headers: { 'x-emporium-customer-id': o.customerId } });
+        const res = await fetch(`${system.urls.orders}/api/orders/${o.orderId}`, {
+          headers: await system.tokens.customer('orders', o.customerId),
+        });
         return { ...((await res.json()) as { status: string; cancelReason: string | null }), declined: declined.get(o.orderId) };
       }),
     );
     // How often a crash caught a provider call in flight: it was sent again with its stored key.
     const resent = await Promise.all(
       accepted.map(async (o) => {
-        const res = await fetch(`${system.urls.payments}/api/payments/orders/${o.orderId}`, { headers: ADMIN });
+        const res = await fetch(`${system.urls.payments}/api/payments/orders/${o.orderId}`, {
+          headers: await system.tokens.staff('payments', ['admin']),
+        });
         if (res.status !== 200) return 0;
         return ((await res.json()) as { operations: { attempts: number }[] }).operations.filter((op) => op.attempts > 1).length;
       }),
@@ -275,7 +280,9 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
   it('when a confirmed order is charged a second time directly at the provider, then the checker reports it as I1 for that order alone', async () => {
     const statuses = await Promise.all(
       accepted.slice(0, 50).map(async (o) => {
-        const res = await fetch(`${system.urls.orders}/api/orders/${o.orderId}`, { headers: { 'x-emporium-customer-id': o.customerId } });
+        const res = await fetch(`${system.urls.orders}/api/orders/${o.orderId}`, {
+          headers: await system.tokens.customer('orders', o.customerId),
+        });
         return { ...o, ...((await res.json()) as { status: string; total: { amount: number; currency: string } }) };
       }),
     );

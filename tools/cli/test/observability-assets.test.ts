@@ -4,12 +4,9 @@
  * dashboard or rule queries is one the running services really export on /metrics.
  */
 import path from 'node:path';
-import { createLogger } from '@emporium/observability';
-import type { Transport } from '@emporium/messaging';
-import { createTestDatabase, createTestTransport, freePortBlock, testMode, uniqueName } from '@emporium/testing';
+import { testMode, uniqueName } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../src/services.js';
-import { startSystem } from '../src/system.js';
 import {
   dashboardExpressions,
   loadDashboards,
@@ -27,7 +24,8 @@ import {
   selectableNames,
 } from './support/observability-assets.js';
 import { startTestSystem } from './support/distributed.js';
-import { checkout, DEMO_SKUS, orderBody, waitForStatus } from './support/shop.js';
+import { startInProcessSystem } from './support/in-process.js';
+import { checkout, DEMO_SKUS, orderBody, type Shop, waitForStatus } from './support/shop.js';
 
 /** Grafana's reference to the dashboard's datasource variable. */
 const DATASOURCE_VARIABLE = ['$', '{datasource}'].join('');
@@ -170,30 +168,8 @@ describe('the PromQL name reader', () => {
  * (`npm start`); real, every part its own process with its own RabbitMQ connections
  * (start-distributed, the shape of a deployment).
  */
-async function startShippedSystem(): Promise<{ urls: Record<string, string>; gateway: string; stop(): Promise<void> }> {
-  if (testMode() === 'real') return startTestSystem();
-  const logger = createLogger({ service: 'e2e', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
-  const transport: Transport = await createTestTransport(logger);
-  const system = await startSystem({
-    portBase: await freePortBlock(),
-    transport,
-    logger,
-    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-    demo: true,
-    databaseUrlOf: (service) => createTestDatabase(service.replace(/-/g, '_')),
-    env: {
-      payments: { PAYMENTS_WORKER_POLL_MS: '50' },
-      notifications: { NOTIFICATIONS_POLL_INTERVAL_MS: '50' },
-    },
-  });
-  return {
-    urls: system.urls,
-    gateway: system.urls.gateway as string,
-    stop: async () => {
-      await system.stop();
-      await transport.close();
-    },
-  };
+async function startShippedSystem(): Promise<Shop & { stop(): Promise<void> }> {
+  return testMode() === 'real' ? startTestSystem() : startInProcessSystem();
 }
 
 describe(`dashboards and rules query only what the services export (${testMode()} mode)`, () => {

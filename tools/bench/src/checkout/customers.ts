@@ -1,3 +1,4 @@
+import type { SystemTokens } from '@emporium/cli';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from './http.js';
@@ -8,6 +9,8 @@ const WAIT_S = 2;
 
 export interface LoadOptions {
   gateway: string;
+  /** Each simulated customer's access token for orders (signed with the system's issuer key). */
+  tokens: SystemTokens;
   customers: number;
   skus: string[];
   pollMs: number;
@@ -115,7 +118,7 @@ export class CheckoutLoad {
   private async customer(index: number): Promise<void> {
     const { skus, pollMs } = this.options;
     const customerId = `bench_${this.options.runId}_${index}`;
-    const headers = { 'content-type': 'application/json', 'x-customer-id': customerId };
+    const headers = { 'content-type': 'application/json', ...(await this.options.tokens.customer('orders', customerId)) };
     let n = index;
     while (this.issuing) {
       const sku = skus[n++ % skus.length] as string;

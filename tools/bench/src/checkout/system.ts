@@ -1,6 +1,6 @@
 import path from 'node:path';
 import amqp from 'amqplib';
-import { SYSTEM, startDistributed } from '@emporium/cli';
+import { SYSTEM, type SystemTokens, startDistributed } from '@emporium/cli';
 import { databaseUrl, ensureDatabase } from '@emporium/db';
 import { DEFAULT_RETRY_DELAYS_MS, parkingQueueOf, retryQueueOf } from '@emporium/messaging';
 import { freePortBlock } from '@emporium/testing';
@@ -38,11 +38,12 @@ export function startBenchSystem(
 }
 
 /** Sets the stock of every SKU used, through inventory's admin API as a merchandiser would. */
-export async function stockUp(inventoryUrl: string, skus: string[], onHand: number): Promise<void> {
+export async function stockUp(inventoryUrl: string, tokens: SystemTokens, skus: string[], onHand: number): Promise<void> {
+  const merchandiser = await tokens.staff('inventory', ['merchandiser'], { sub: 'usr_bench' });
   for (const sku of skus) {
     const res = await fetch(`${inventoryUrl}/api/inventory/skus/${encodeURIComponent(sku)}/locations/main`, {
       method: 'PUT',
-      headers: { 'x-emporium-role': 'admin', 'content-type': 'application/json' },
+      headers: { ...merchandiser, 'content-type': 'application/json' },
       body: JSON.stringify({ onHand }),
     });
     if (!res.ok) throw new Error(`setting stock of ${sku} failed: ${res.status} ${await res.text()}`);

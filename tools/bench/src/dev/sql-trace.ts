@@ -58,7 +58,11 @@ const sku = DEMO_CATALOG[0]?.variants[0]?.sku as string;
 async function one(i: number) {
   const res = await fetch(`${gw}/api/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-customer-id': `c${i}`, 'idempotency-key': `k-${id}-${i}` },
+    headers: {
+      'content-type': 'application/json',
+      ...(await system.tokens.customer('orders', `c${i}`)),
+      'idempotency-key': `k-${id}-${i}`,
+    },
     body: JSON.stringify({
       lines: [{ sku, quantity: 1 }],
       email: `c${i}@example.test`,
@@ -68,7 +72,9 @@ async function one(i: number) {
   });
   const { orderId } = (await res.json()) as { orderId: string };
   for (;;) {
-    const o = (await (await fetch(`${gw}/api/orders/${orderId}`, { headers: { 'x-customer-id': `c${i}` } })).json()) as any;
+    const o = (await (
+      await fetch(`${gw}/api/orders/${orderId}`, { headers: await system.tokens.customer('orders', `c${i}`) })
+    ).json()) as any;
     if (o.status === 'confirmed' || o.status === 'cancelled') break;
     await new Promise((r) => setTimeout(r, 200));
   }

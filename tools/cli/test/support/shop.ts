@@ -6,18 +6,25 @@
 import { randomUUID } from 'node:crypto';
 import { DEMO_CATALOG } from '@emporium/catalog';
 import { waitFor } from '@emporium/testing';
+import type { SystemTokens } from '../../src/tokens.js';
 import type { TestSystem } from './distributed.js';
 
 /** What the helpers need of a running system, distributed (TestSystem) or in one process. */
 export interface Shop {
   gateway: string;
   urls: Record<string, string>;
+  /** Access tokens signed with the system's issuer key (customers and staff). */
+  tokens: SystemTokens;
 }
+
+/** A customer's access token for one service (the gateway passes it on; the service checks it). */
+export const asCustomer = (system: Shop, customer: string, service = 'orders') => system.tokens.customer(service, customer);
+/** An admin's access token for one service. */
+export const asAdmin = (system: Shop, service: string) => system.tokens.staff(service, ['admin'], { sub: 'usr_test_admin' });
 
 /** Every SKU of the demo catalog (each seeded with 25 units at start). Give each test its own. */
 export const DEMO_SKUS: readonly string[] = DEMO_CATALOG.flatMap((p) => p.variants.map((v) => v.sku));
 
-const ADMIN = { 'x-emporium-role': 'admin' } as const;
 const JSON_TYPE = { 'content-type': 'application/json' } as const;
 
 export interface OrderBody {
@@ -72,7 +79,7 @@ export async function placeOrder(
 ): Promise<Answer<Accepted> & { key: string }> {
   const res = await fetch(`${system.gateway}/api/orders`, {
     method: 'POST',
-    headers: { ...JSON_TYPE, 'x-customer-id': customer, 'idempotency-key': key },
+    headers: { ...JSON_TYPE, ...(await asCustomer(system, customer)), 'idempotency-key': key },
     body: JSON.stringify(body),
   });
   return { ...(await answer<Accepted>(res)), key };
@@ -120,7 +127,7 @@ export interface OrderView {
 
 /** GET /api/orders/:id as the customer. */
 export async function getOrder(system: Shop, customer: string, orderId: string): Promise<OrderView> {
-  const res = await fetch(`${system.gateway}/api/orders/${orderId}`, { headers: { 'x-customer-id': customer } });
+  const res = await fetch(`${system.gateway}/api/orders/${orderId}`, { headers: await asCustomer(system, customer) });
   if (res.status !== 200) throw new Error(`GET order ${orderId}: ${res.status} ${await res.text()}`);
   return (await res.json()) as OrderView;
 }
@@ -131,7 +138,7 @@ export async function listOrders(system: Shop, customer: string): Promise<{ id: 
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
-    const res = await fetch(`${system.gateway}/api/orders${query}`, { headers: { 'x-customer-id': customer } });
+    const res = await fetch(`${system.gateway}/api/orders${query}`, { headers: await asCustomer(system, customer) });
     if (res.status !== 200) throw new Error(`GET orders: ${res.status} ${await res.text()}`);
     const page = (await res.json()) as { items: { id: string; status: string }[]; nextCursor: string | null };
     items.push(...page.items);
@@ -196,7 +203,9 @@ export interface StockLevels {
 
 /** The stock of a SKU over every location, as staff read it from inventory. */
 export async function stockOf(system: Shop, sku: string): Promise<StockLevels> {
-  const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}`, { headers: ADMIN });
+  const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}`, {
+    headers: await asAdmin(system, 'inventory'),
+  });
   if (res.status !== 200) throw new Error(`stock of ${sku}: ${res.status} ${await res.text()}`);
   const { onHand, reserved, available } = (await res.json()) as StockLevels;
   return { onHand, reserved, available };
@@ -206,7 +215,7 @@ export async function stockOf(system: Shop, sku: string): Promise<StockLevels> {
 export async function setStock(system: Shop, sku: string, onHand: number): Promise<StockLevels> {
   const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${encodeURIComponent(sku)}/locations/main`, {
     method: 'PUT',
-    headers: { ...ADMIN, ...JSON_TYPE },
+    headers: { ...(await asAdmin(system, 'inventory')), ...JSON_TYPE },
     body: JSON.stringify({ onHand }),
   });
   if (res.status !== 200) throw new Error(`set stock of ${sku}: ${res.status} ${await res.text()}`);
@@ -251,7 +260,7 @@ export async function waitForPartnerHooks(system: Shop, orderId: string): Promis
 export async function waitForFeed(system: Shop, customer: string): Promise<unknown[]> {
   return waitFor(
     async () => {
-      const res = await fetch(`${system.gateway}/api/notifications`, { headers: { 'x-customer-id': customer } });
+      const res = await fetch(`${system.gateway}/api/notifications`, { headers: await asCustomer(system, customer, 'notifications') });
       const body = (await res.json()) as { items: unknown[] };
       return body.items.length >= 1 ? body.items : undefined;
     },
