@@ -3,6 +3,7 @@ import path from 'node:path';
 import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '@emporium/db';
 import { EmbeddedTransport } from '@emporium/messaging';
 import { createLogger } from '@emporium/observability';
+import { embeddedSecrets } from './dev-secrets.js';
 import { BROKER_DATABASE, databaseName } from './services.js';
 import { startSystem } from './system.js';
 
@@ -34,6 +35,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<{ stop():
       logger,
       logLevel: options.logLevel,
       demo: true,
+      secrets: embeddedSecrets(options.dataDir),
       databaseUrlOf: async (service) => {
         await ensureDatabase(pg.url, databaseName(service));
         return databaseUrl(pg.url, databaseName(service));
