@@ -3,6 +3,7 @@ import type { ServiceApp, ServiceContext } from '@emporium/service';
 import type { CatalogConfig } from './config.js';
 import type { CatalogDatabase } from './data-access/tables.js';
 import type { CatalogDeps, CatalogMetrics } from './domain/deps.js';
+import { internalPriceRoutes } from './entry-points/http/internal-prices.js';
 import { productAdminRoutes } from './entry-points/http/products-admin.js';
 import { productRoutes } from './entry-points/http/products.js';
 import { skuRoutes } from './entry-points/http/skus.js';
@@ -41,5 +42,6 @@ export async function buildCatalogApp(ctx: CatalogContext): Promise<ServiceApp> 
   productRoutes(app, deps);
   productAdminRoutes(app, deps);
   skuRoutes(app, deps);
+  internalPriceRoutes(app, deps);
   return app;
 }

@@ -20,4 +20,4 @@ export { catalogMigrations };
 export type { CatalogDatabase };
 export { seedDemoCatalog } from './seed/seed-demo-catalog.js';
 export { DEMO_CATALOG } from './seed/demo-catalog.js';
-export type { Role } from './entry-points/http/access.js';
+export { catalogPolicy, CATALOG_WRITERS, PRICES_SCOPE, type CatalogAction, type CatalogSubject } from './policy.js';

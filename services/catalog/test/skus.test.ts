@@ -1,21 +1,12 @@
 import { sql } from '@emporium/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AS_ADMIN,
-  AS_CUSTOMER,
-  AS_MERCHANDISER,
-  aProduct,
-  type Catalog,
-  createProduct,
-  expectProblem,
-  outboxOf,
-  startCatalog,
-  tag,
-} from './support.js';
+import { aProduct, type Callers, type Catalog, callersOf, createProduct, expectProblem, outboxOf, startCatalog, tag } from './support.js';
 
 let catalog: Catalog;
+let as: Callers;
 beforeAll(async () => {
   catalog = await startCatalog();
+  as = await callersOf(catalog);
 });
 afterAll(async () => {
   await catalog?.close();
@@ -23,7 +14,7 @@ afterAll(async () => {
 
 const batch = (skus: string[]) => catalog.app.inject(`/api/catalog/skus?${skus.map((s) => `sku=${encodeURIComponent(s)}`).join('&')}`);
 
-const putPrice = (sku: string, payload: unknown, headers: Record<string, string> = AS_MERCHANDISER) =>
+const putPrice = (sku: string, payload: unknown, headers: Record<string, string> = as.merchandiser) =>
   catalog.app.inject({ method: 'PUT', url: `/api/catalog/skus/${sku}/price`, headers, payload: payload as object });
 
 describe('GET /api/catalog/skus/:sku', () => {
@@ -164,9 +155,9 @@ describe('PUT /api/catalog/skus/:sku/price', () => {
     const product = await createProduct(catalog);
     const sku = product.variants[0]!.sku;
     expectProblem(await putPrice(sku, { amount: 1, currency: 'EUR' }, {}), 401, 'unauthenticated');
-    expectProblem(await putPrice(sku, { amount: 1, currency: 'EUR' }, AS_CUSTOMER), 403, 'forbidden');
+    expectProblem(await putPrice(sku, { amount: 1, currency: 'EUR' }, as.customer), 403, 'forbidden');
     expect((await catalog.app.inject(`/api/catalog/skus/${sku}`)).json().price.amount).toBe(1999);
-    expect((await putPrice(sku, { amount: 1, currency: 'EUR' }, AS_ADMIN)).statusCode).toBe(200);
+    expect((await putPrice(sku, { amount: 1, currency: 'EUR' }, as.admin)).statusCode).toBe(200);
   });
 
   it('when prices of one product change concurrently, then every change is recorded once and the version counts them all', async () => {

@@ -1,6 +1,6 @@
 import { sql } from '@emporium/db';
 import type { Envelope } from '@emporium/messaging';
-import { startTestService, type TestService, uniqueName } from '@emporium/testing';
+import { bearerFor, startTestService, type TestService, uniqueName } from '@emporium/testing';
 import { expect } from 'vitest';
 import { type CatalogConfig, type CatalogDatabase, catalogModule } from '../src/index.js';
 
@@ -8,10 +8,28 @@ export type Catalog = TestService<CatalogDatabase, CatalogConfig>;
 
 export const startCatalog = (env: Record<string, string> = {}): Promise<Catalog> => startTestService(catalogModule, env);
 
-/** The temporary role seam (access.ts): who may write. */
-export const AS_MERCHANDISER = { 'x-emporium-role': 'merchandiser' };
-export const AS_ADMIN = { 'x-emporium-role': 'admin' };
-export const AS_CUSTOMER = { 'x-emporium-role': 'customer', 'x-emporium-customer-id': 'customer-1' };
+export type Headers = Record<string, string>;
+
+/** `Authorization: Bearer` headers of the callers the tests play (real tokens of the test issuer). */
+export interface Callers {
+  merchandiser: Headers;
+  admin: Headers;
+  support: Headers;
+  customer: Headers;
+  suspendedMerchandiser: Headers;
+}
+
+/** The callers' headers for one running catalog: its name is the audience of their tokens. */
+export async function callersOf(catalog: Catalog): Promise<Callers> {
+  const [merchandiser, admin, support, customer, suspendedMerchandiser] = await Promise.all([
+    bearerFor(catalog.name, { roles: ['merchandiser'] }),
+    bearerFor(catalog.name, { roles: ['admin'] }),
+    bearerFor(catalog.name, { roles: ['support'], region: 'eu' }),
+    bearerFor(catalog.name, { customer: 'customer-1' }),
+    bearerFor(catalog.name, { roles: ['merchandiser'], sub: 'usr_suspended', suspended: true }),
+  ]);
+  return { merchandiser, admin, support, customer, suspendedMerchandiser };
+}
 
 /** A short upper-case tag, unique per call, for SKUs, slugs and brands of one test. */
 export const tag = () => uniqueName('t').slice(2).toUpperCase();
@@ -64,7 +82,8 @@ export interface ProductBody {
 }
 
 export async function createProduct(catalog: Catalog, input: ProductInput = aProduct()): Promise<ProductBody> {
-  const res = await catalog.app.inject({ method: 'POST', url: '/api/catalog/products', headers: AS_MERCHANDISER, payload: input });
+  const headers = await bearerFor(catalog.name, { roles: ['merchandiser'] });
+  const res = await catalog.app.inject({ method: 'POST', url: '/api/catalog/products', headers, payload: input });
   expect(res.statusCode, res.body).toBe(201);
   return res.json();
 }

@@ -64,4 +64,4 @@ export const inventoryModule = createInventoryModule();
 export { inventoryConfig, type InventoryConfig };
 export { inventoryMigrations };
 export type { InventoryDatabase };
-export { STOCK_READERS, STOCK_WRITERS } from './entry-points/http/access.js';
+export { inventoryPolicy, STOCK_READERS, STOCK_WRITERS, type InventoryAction, type InventorySubject } from './policy.js';

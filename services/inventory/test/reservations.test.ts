@@ -4,13 +4,13 @@ import { createEnvelope, type Envelope } from '@emporium/messaging';
 import { waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AS_CUSTOMER,
-  AS_SUPPORT,
   aSku,
   anOrder,
   commit,
   expectProblem,
   handled,
+  type Callers,
+  callersOf,
   type Inventory,
   inMinutes,
   levels,
@@ -26,11 +26,13 @@ import {
 } from './support.js';
 
 let inv: Inventory;
+let as: Callers;
 /** Every message the inventory published, as a consumer bound to `inventory.#` receives it. */
 let received: Envelope<any>[];
 
 beforeAll(async () => {
   inv = await startInventory();
+  as = await callersOf(inv);
   received = await observe(inv);
 });
 afterAll(async () => {
@@ -264,7 +266,7 @@ describe('commit', () => {
     const order = anOrder();
     const answer = await commit(inv, order);
     expect(answer.data).toEqual({ orderId: order, reason: 'out_of_stock', shortages: [] });
-    expectProblem(await inv.app.inject({ url: `/api/inventory/reservations/${order}`, headers: AS_SUPPORT }), 404, 'reservation_not_found');
+    expectProblem(await inv.app.inject({ url: `/api/inventory/reservations/${order}`, headers: as.support }), 404, 'reservation_not_found');
   });
 
   it('when the reservation was released on request, then a commit is refused (failed) and takes no stock', async () => {
@@ -422,8 +424,8 @@ describe('GET /api/inventory/reservations/:orderId', () => {
     });
     const url = `/api/inventory/reservations/${order}`;
     expectProblem(await inv.app.inject({ url }), 401, 'unauthenticated');
-    expectProblem(await inv.app.inject({ url, headers: AS_CUSTOMER }), 403, 'forbidden');
-    expectProblem(await inv.app.inject({ url: '/api/inventory/reservations/not-a-uuid', headers: AS_SUPPORT }), 400, 'validation_failed');
+    expectProblem(await inv.app.inject({ url, headers: as.customer }), 403, 'forbidden');
+    expectProblem(await inv.app.inject({ url: '/api/inventory/reservations/not-a-uuid', headers: as.support }), 400, 'validation_failed');
   });
 });
 

@@ -1,13 +1,11 @@
 import { sql } from '@emporium/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AS_ADMIN,
-  AS_CUSTOMER,
-  AS_MERCHANDISER,
-  AS_SUPPORT,
   aSku,
   anOrder,
   expectProblem,
+  type Callers,
+  callersOf,
   type Inventory,
   levels,
   outboxOf,
@@ -19,8 +17,10 @@ import {
 } from './support.js';
 
 let inv: Inventory;
+let as: Callers;
 beforeAll(async () => {
   inv = await startInventory();
+  as = await callersOf(inv);
 });
 afterAll(async () => {
   await inv?.close();
@@ -53,7 +53,7 @@ describe('PUT /api/inventory/skus/:sku/locations/:location', () => {
       available: 7,
       locations: [{ location: 'berlin-1', onHand: 7, reserved: 0, available: 7 }],
     });
-    await putStock(inv, sku, 'Hamburg.Bin-2', 3, AS_ADMIN);
+    await putStock(inv, sku, 'Hamburg.Bin-2', 3, as.admin);
     await putStock(inv, sku, 'berlin-1', 4);
     expect(await levels(inv, sku)).toMatchObject({ onHand: 7, available: 7 });
     expect(await movementsOf(sku)).toEqual([
@@ -88,20 +88,20 @@ describe('PUT /api/inventory/skus/:sku/locations/:location', () => {
     const extra = await inv.app.inject({
       method: 'PUT',
       url: `/api/inventory/skus/${sku}/locations/berlin-1`,
-      headers: AS_MERCHANDISER,
+      headers: as.merchandiser,
       payload: { onHand: 1, reserved: 0 },
     });
     expectProblem(extra, 400, 'validation_failed');
-    expectProblem(await inv.app.inject({ url: `/api/inventory/skus/${sku}`, headers: AS_SUPPORT }), 404, 'sku_not_found');
+    expectProblem(await inv.app.inject({ url: `/api/inventory/skus/${sku}`, headers: as.support }), 404, 'sku_not_found');
   });
 
   it('when the caller is not a merchandiser or admin, then 401 unauthenticated or 403 forbidden and nothing changes', async () => {
     const sku = aSku('ROLE');
     await stock(inv, sku, { 'berlin-1': 1 });
     expectProblem(await putStock(inv, sku, 'berlin-1', 9, {}), 401, 'unauthenticated');
-    expectProblem(await putStock(inv, sku, 'berlin-1', 9, AS_CUSTOMER), 403, 'forbidden');
-    expectProblem(await putStock(inv, sku, 'berlin-1', 9, AS_SUPPORT), 403, 'forbidden');
-    expectProblem(await postReceipt(inv, sku, { location: 'berlin-1', quantity: 9, reference: 'R-1' }, AS_CUSTOMER), 403, 'forbidden');
+    expectProblem(await putStock(inv, sku, 'berlin-1', 9, as.customer), 403, 'forbidden');
+    expectProblem(await putStock(inv, sku, 'berlin-1', 9, as.support), 403, 'forbidden');
+    expectProblem(await postReceipt(inv, sku, { location: 'berlin-1', quantity: 9, reference: 'R-1' }, as.customer), 403, 'forbidden');
     expect((await levels(inv, sku)).onHand).toBe(1);
   });
 
@@ -209,7 +209,7 @@ describe('POST /api/inventory/skus/:sku/receipts', () => {
     ]) {
       expectProblem(await postReceipt(inv, sku, body), 400, 'validation_failed');
     }
-    expectProblem(await inv.app.inject({ url: `/api/inventory/skus/${sku}`, headers: AS_SUPPORT }), 404, 'sku_not_found');
+    expectProblem(await inv.app.inject({ url: `/api/inventory/skus/${sku}`, headers: as.support }), 404, 'sku_not_found');
   });
 });
 
@@ -221,7 +221,7 @@ describe('GET /api/inventory/skus', () => {
     const missing = aSku('MISSING');
     const url = (skus: string[]) => `/api/inventory/skus?${skus.map((s) => `sku=${encodeURIComponent(s)}`).join('&')}`;
 
-    const res = await inv.app.inject({ url: url([b, missing, a, b]), headers: AS_MERCHANDISER });
+    const res = await inv.app.inject({ url: url([b, missing, a, b]), headers: as.merchandiser });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       items: [
@@ -239,13 +239,13 @@ describe('GET /api/inventory/skus', () => {
       ],
       unknown: [missing],
     });
-    expect((await inv.app.inject({ url: url([a]), headers: AS_SUPPORT })).json().items).toHaveLength(1);
+    expect((await inv.app.inject({ url: url([a]), headers: as.support })).json().items).toHaveLength(1);
     const many = Array.from({ length: 101 }, (_, i) => `MANY-${i}`);
-    expectProblem(await inv.app.inject({ url: url(many), headers: AS_SUPPORT }), 400, 'validation_failed');
-    expect((await inv.app.inject({ url: url(many.slice(0, 100)), headers: AS_SUPPORT })).json().unknown).toHaveLength(100);
-    expectProblem(await inv.app.inject({ url: '/api/inventory/skus', headers: AS_SUPPORT }), 400, 'validation_failed');
+    expectProblem(await inv.app.inject({ url: url(many), headers: as.support }), 400, 'validation_failed');
+    expect((await inv.app.inject({ url: url(many.slice(0, 100)), headers: as.support })).json().unknown).toHaveLength(100);
+    expectProblem(await inv.app.inject({ url: '/api/inventory/skus', headers: as.support }), 400, 'validation_failed');
     expectProblem(await inv.app.inject({ url: url([a]) }), 401, 'unauthenticated');
-    expectProblem(await inv.app.inject({ url: url([a]), headers: AS_CUSTOMER }), 403, 'forbidden');
+    expectProblem(await inv.app.inject({ url: url([a]), headers: as.customer }), 403, 'forbidden');
   });
 });
 

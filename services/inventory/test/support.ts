@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InventoryCommitRequestedV1, InventoryReleaseRequestedV1, InventoryReserveRequestedV1 } from '@emporium/contracts';
 import { sql } from '@emporium/db';
 import { createEnvelope, type Envelope, type MessageDefinition } from '@emporium/messaging';
-import { startTestService, type TestService, uniqueName, waitFor } from '@emporium/testing';
+import { bearerFor, startTestService, type TestCaller, type TestService, uniqueName, waitFor } from '@emporium/testing';
 import { expect } from 'vitest';
 import { createInventoryModule, type InventoryConfig, type InventoryDatabase } from '../src/index.js';
 
@@ -24,11 +24,45 @@ export const startInventory = (env: Record<string, string> = {}, options: { repl
   );
 };
 
-/** The temporary role seam of @emporium/service (access.ts). */
-export const AS_MERCHANDISER = { 'x-emporium-role': 'merchandiser' };
-export const AS_ADMIN = { 'x-emporium-role': 'admin' };
-export const AS_SUPPORT = { 'x-emporium-role': 'support' };
-export const AS_CUSTOMER = { 'x-emporium-role': 'customer', 'x-emporium-customer-id': 'cust-1' };
+export type Headers = Record<string, string>;
+
+/** `Authorization: Bearer` headers of the callers the tests play (real tokens of the test issuer). */
+export interface Callers {
+  merchandiser: Headers;
+  admin: Headers;
+  support: Headers;
+  customer: Headers;
+  suspendedMerchandiser: Headers;
+  suspendedSupport: Headers;
+}
+
+const CALLERS: Record<keyof Callers, TestCaller> = {
+  merchandiser: { roles: ['merchandiser'] },
+  admin: { roles: ['admin'] },
+  support: { roles: ['support'], region: 'eu' },
+  customer: { customer: 'cust-1' },
+  suspendedMerchandiser: { roles: ['merchandiser'], sub: 'usr_suspended_merch', suspended: true },
+  suspendedSupport: { roles: ['support'], sub: 'usr_suspended_support', region: 'eu', suspended: true },
+};
+
+/** Tokens minted per inventory (its name is their audience) and caller; valid for an hour, longer than any test file. */
+const minted = new Map<string, Promise<Headers>>();
+export function bearerAs(inv: Inventory, caller: keyof Callers): Promise<Headers> {
+  const key = `${inv.name} ${caller}`;
+  let headers = minted.get(key);
+  if (!headers) {
+    headers = bearerFor(inv.name, CALLERS[caller]);
+    minted.set(key, headers);
+  }
+  return headers;
+}
+
+/** Every caller's headers for one running inventory. */
+export async function callersOf(inv: Inventory): Promise<Callers> {
+  const names = Object.keys(CALLERS) as (keyof Callers)[];
+  const headers = await Promise.all(names.map((name) => bearerAs(inv, name)));
+  return Object.fromEntries(names.map((name, i) => [name, headers[i]])) as unknown as Callers;
+}
 
 /** A SKU no other test uses. */
 export const aSku = (prefix = 'SKU') => `${prefix}-${uniqueName('t').slice(2).toUpperCase()}`;
@@ -105,14 +139,13 @@ export async function observe(inv: Inventory): Promise<Envelope<any>[]> {
 
 // ── the admin API ────────────────────────────────────────────────────────────────────────
 
-export async function putStock(
-  inv: Inventory,
-  sku: string,
-  location: string,
-  onHand: number,
-  headers: Record<string, string> = AS_MERCHANDISER,
-) {
-  return inv.app.inject({ method: 'PUT', url: `/api/inventory/skus/${sku}/locations/${location}`, headers, payload: { onHand } });
+export async function putStock(inv: Inventory, sku: string, location: string, onHand: number, headers?: Headers) {
+  return inv.app.inject({
+    method: 'PUT',
+    url: `/api/inventory/skus/${sku}/locations/${location}`,
+    headers: headers ?? (await bearerAs(inv, 'merchandiser')),
+    payload: { onHand },
+  });
 }
 
 /** Sets stock and insists that it worked. */
@@ -123,8 +156,13 @@ export async function stock(inv: Inventory, sku: string, byLocation: Record<stri
   }
 }
 
-export async function postReceipt(inv: Inventory, sku: string, payload: unknown, headers: Record<string, string> = AS_MERCHANDISER) {
-  return inv.app.inject({ method: 'POST', url: `/api/inventory/skus/${sku}/receipts`, headers, payload: payload as object });
+export async function postReceipt(inv: Inventory, sku: string, payload: unknown, headers?: Headers) {
+  return inv.app.inject({
+    method: 'POST',
+    url: `/api/inventory/skus/${sku}/receipts`,
+    headers: headers ?? (await bearerAs(inv, 'merchandiser')),
+    payload: payload as object,
+  });
 }
 
 export interface Levels {
@@ -136,13 +174,13 @@ export interface Levels {
 }
 
 export async function levels(inv: Inventory, sku: string): Promise<Levels> {
-  const res = await inv.app.inject({ url: `/api/inventory/skus/${sku}`, headers: AS_SUPPORT });
+  const res = await inv.app.inject({ url: `/api/inventory/skus/${sku}`, headers: await bearerAs(inv, 'support') });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
 
 export async function reservationOf(inv: Inventory, orderId: string) {
-  const res = await inv.app.inject({ url: `/api/inventory/reservations/${orderId}`, headers: AS_SUPPORT });
+  const res = await inv.app.inject({ url: `/api/inventory/reservations/${orderId}`, headers: await bearerAs(inv, 'support') });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }

@@ -1,9 +1,14 @@
-import type { Role } from '@emporium/service';
+import { requireRole, requireServiceScope } from '@emporium/service';
+import { CATALOG_WRITERS, PRICES_SCOPE } from '../../policy.js';
 
 /**
- * Who may change the catalog. The seam that says who the caller is lives in one place for every
- * service (platform/service access.ts): internal headers today, verified JWTs once identity lands.
+ * The route guards, as the catalog's policy (src/policy.ts) says. Each verifies the caller's access
+ * token itself (platform/service access.ts) and runs as `onRequest`, so a refused caller's body is
+ * never read: no token → 401 `unauthenticated`, another role, a service or a suspended user → 403.
  */
-export const CATALOG_WRITERS: readonly Role[] = ['merchandiser', 'admin'];
 
-export { requireRole, type Role } from '@emporium/service';
+/** Changes to the catalog: users who are merchandiser or admin. */
+export const catalogWriters = () => requireRole(...CATALOG_WRITERS);
+
+/** The service-to-service price lookup: a client-credentials token for the catalog with `catalog:prices`. */
+export const priceReaders = () => requireServiceScope(PRICES_SCOPE);

@@ -5,7 +5,7 @@ import type { CatalogDeps } from '../../domain/deps.js';
 import { invalidIfMatch } from '../../domain/errors.js';
 import { isPurchasable } from '../../domain/product.js';
 import { updateProduct } from '../../domain/update-product.js';
-import { CATALOG_WRITERS, requireRole } from './access.js';
+import { catalogWriters } from './access.js';
 import {
   AdminHeaders,
   NewProductBody,
@@ -32,9 +32,9 @@ export function parseIfMatch(raw: string | undefined): number[] | '*' | undefine
   return versions;
 }
 
-/** Changes to the catalog: merchandisers and admins only (see access.ts for the temporary seam). */
+/** Changes to the catalog: merchandisers and admins only (src/policy.ts; guards in access.ts). */
 export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
-  const writers = requireRole(...CATALOG_WRITERS);
+  const writers = catalogWriters();
 
   app.post(
     '/api/catalog/products',
@@ -50,8 +50,8 @@ export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
           201: ProductView,
           ...problems({
             400: 'validation_failed (including unknown properties such as id or version)',
-            401: 'unauthenticated',
-            403: 'forbidden',
+            401: 'unauthenticated (no token), invalid_token',
+            403: 'forbidden (not a merchandiser or admin, or suspended)',
             409: 'slug_taken, sku_taken',
             413: 'body_too_large',
             422: 'duplicate_sku, duplicate_variant, unsupported_currency, invalid_slug',
@@ -86,8 +86,8 @@ export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
           200: ProductView,
           ...problems({
             400: 'validation_failed, empty_patch, invalid_if_match',
-            401: 'unauthenticated',
-            403: 'forbidden',
+            401: 'unauthenticated (no token), invalid_token',
+            403: 'forbidden (not a merchandiser or admin, or suspended)',
             404: 'product_not_found',
             409: 'version_conflict (body version)',
             412: 'version_conflict (If-Match)',
@@ -122,8 +122,8 @@ export function productAdminRoutes(app: ServiceApp, deps: CatalogDeps): void {
           201: SkuView,
           ...problems({
             400: 'validation_failed',
-            401: 'unauthenticated',
-            403: 'forbidden',
+            401: 'unauthenticated (no token), invalid_token',
+            403: 'forbidden (not a merchandiser or admin, or suspended)',
             404: 'product_not_found',
             409: 'sku_taken',
             422: 'duplicate_variant, too_many_variants, unsupported_currency',

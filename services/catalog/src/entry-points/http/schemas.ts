@@ -190,10 +190,23 @@ export const SkuBatchQuery = Type.Object(
   strict,
 );
 
-/** Documented here; enforced by requireRole (access.ts), which runs before validation. */
+// ---- credentials: documented here, checked by the route's guard (access.ts) before validation.
+// The catalog verifies the access token itself and trusts no other header.
+
+/** The writer routes: a merchandiser's or an admin's access token. */
 export const AdminHeaders = Type.Object({
-  'x-emporium-role': Type.Optional(
-    Type.String({ description: 'Temporary internal seam until JWT verification: merchandiser or admin. The gateway strips it.' }),
+  authorization: Type.Optional(
+    Type.String({ description: '`Bearer <access token>` of a merchandiser or an admin, audience catalog. Other roles → 403 forbidden.' }),
+  ),
+});
+
+/** The service-to-service routes: a client-credentials token of a service. */
+export const ServiceHeaders = Type.Object({
+  authorization: Type.Optional(
+    Type.String({
+      description:
+        '`Bearer <access token>` obtained with client credentials for the resource urn:emporium:catalog, with the scope catalog:prices.',
+    }),
   ),
 });
 
@@ -206,3 +219,4 @@ export const PatchHeaders = Type.Object({
 
 export type ProductView = Static<typeof ProductView>;
 export type SkuView = Static<typeof SkuView>;
+export type SkuBatch = Static<typeof SkuBatch>;

@@ -3,11 +3,11 @@ import type { CatalogDeps } from '../../domain/deps.js';
 import { findSkus } from '../../domain/find-skus.js';
 import { getSku } from '../../domain/get-sku.js';
 import { setPrice } from '../../domain/set-price.js';
-import { CATALOG_WRITERS, requireRole } from './access.js';
+import { catalogWriters } from './access.js';
 import { AdminHeaders, Money, problems, SkuBatch, SkuBatchQuery, SkuParams, SkuView } from './schemas.js';
-import { skuView } from './views.js';
+import { skuBatchView, skuView } from './views.js';
 
-/** Lookups by SKU (the orders service prices and checks its lines here) and price changes. */
+/** Lookups by SKU (public) and price changes (writers). */
 export function skuRoutes(app: ServiceApp, deps: CatalogDeps): void {
   app.get(
     '/api/catalog/skus',
@@ -15,15 +15,14 @@ export function skuRoutes(app: ServiceApp, deps: CatalogDeps): void {
       schema: {
         tags: ['skus'],
         summary: 'Look up many SKUs at once',
-        description: 'For the orders service: `?sku=A&sku=B` (at most 100). Answers the variants found and lists the SKUs nobody has.',
+        description:
+          'Public: `?sku=A&sku=B` (at most 100). Answers the variants found and lists the SKUs nobody has. ' +
+          'The orders service reads the same answer at /internal/catalog/prices.',
         querystring: SkuBatchQuery,
         response: { 200: SkuBatch, ...problems({ 400: 'validation_failed (no sku, more than 100, or a malformed one)' }) },
       },
     },
-    async (request) => {
-      const { found, unknown } = await findSkus(deps, request.query.sku);
-      return { items: found.map(skuView), unknown };
-    },
+    async (request) => skuBatchView(await findSkus(deps, request.query.sku)),
   );
 
   app.get(
@@ -42,7 +41,7 @@ export function skuRoutes(app: ServiceApp, deps: CatalogDeps): void {
   app.put(
     '/api/catalog/skus/:sku/price',
     {
-      onRequest: requireRole(...CATALOG_WRITERS),
+      onRequest: catalogWriters(),
       schema: {
         tags: ['admin'],
         summary: 'Set the price of a SKU',
@@ -55,8 +54,8 @@ export function skuRoutes(app: ServiceApp, deps: CatalogDeps): void {
           200: SkuView,
           ...problems({
             400: 'validation_failed (e.g. a fractional amount)',
-            401: 'unauthenticated',
-            403: 'forbidden',
+            401: 'unauthenticated (no token), invalid_token',
+            403: 'forbidden (not a merchandiser or admin, or suspended)',
             404: 'sku_not_found',
             422: 'unsupported_currency',
           }),

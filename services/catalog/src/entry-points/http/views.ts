@@ -1,6 +1,6 @@
 import type { SkuMatch } from '../../domain/get-sku.js';
 import type { Product, Variant } from '../../domain/product.js';
-import type { ProductView, SkuView } from './schemas.js';
+import type { ProductView, SkuBatch, SkuView } from './schemas.js';
 
 const variantView = (v: Variant) => ({
   id: v.id,
@@ -40,6 +40,12 @@ export const skuView = ({ product, variant, purchasable }: SkuMatch): SkuView =>
     status: product.status,
     version: product.version,
   },
+});
+
+/** A batch lookup's answer: the public `GET /api/catalog/skus` and the orders service's `GET /internal/catalog/prices` answer the same. */
+export const skuBatchView = ({ found, unknown }: { found: SkuMatch[]; unknown: string[] }): SkuBatch => ({
+  items: found.map(skuView),
+  unknown,
 });
 
 /** A strong entity tag of the product's version (RFC 9110 §8.8.3). */

@@ -1,7 +1,7 @@
-import { requireRole, type ServiceApp } from '@emporium/service';
+import type { ServiceApp } from '@emporium/service';
 import type { InventoryDeps } from '../../domain/deps.js';
 import { getReservation } from '../../domain/get-reservation.js';
-import { STOCK_READERS } from './access.js';
+import { stockReaders } from './access.js';
 import { OrderParams, problems, ReservationView, StaffHeaders } from './schemas.js';
 import { reservationView } from './views.js';
 
@@ -10,7 +10,7 @@ export function reservationRoutes(app: ServiceApp, deps: InventoryDeps): void {
   app.get(
     '/api/inventory/reservations/:orderId',
     {
-      onRequest: requireRole(...STOCK_READERS),
+      onRequest: stockReaders(),
       schema: {
         tags: ['reservations'],
         summary: "Read an order's reservation: its state, lines and where its units are held",
@@ -20,7 +20,7 @@ export function reservationRoutes(app: ServiceApp, deps: InventoryDeps): void {
           200: ReservationView,
           ...problems({
             400: 'validation_failed: the order id is not a UUID',
-            401: 'unauthenticated',
+            401: 'unauthenticated (no token), invalid_token',
             403: 'forbidden',
             404: 'reservation_not_found',
           }),

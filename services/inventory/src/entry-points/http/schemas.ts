@@ -134,9 +134,15 @@ export const SkuBatchQuery = Type.Object(
   strict,
 );
 
-/** Documented here; enforced by requireRole (@emporium/service), which runs before validation. */
+/** The caller's credentials, documented here; checked by the route's guard (access.ts), which runs before validation. */
 export const StaffHeaders = Type.Object({
-  'x-emporium-role': Type.Optional(Type.String({ description: 'Temporary internal seam until JWT verification (the gateway strips it)' })),
+  authorization: Type.Optional(
+    Type.String({
+      description:
+        '`Bearer <access token>` from identity, audience inventory: support may read; merchandisers and admins may read and change stock. ' +
+        'Without it → 401 unauthenticated; another role → 403 forbidden.',
+    }),
+  ),
 });
 
 export { ProblemSchema as Problem, problems } from '@emporium/service';

@@ -1,9 +1,9 @@
-import { requireRole, type ServiceApp } from '@emporium/service';
+import type { ServiceApp } from '@emporium/service';
 import type { InventoryDeps } from '../../domain/deps.js';
 import { findSkuLevels, getSkuLevels } from '../../domain/get-levels.js';
 import { recordReceipt } from '../../domain/record-receipt.js';
 import { setStock } from '../../domain/set-stock.js';
-import { STOCK_READERS, STOCK_WRITERS } from './access.js';
+import { stockReaders, stockWriters } from './access.js';
 import {
   ReceiptBody,
   ReceiptView,
@@ -18,10 +18,10 @@ import {
 } from './schemas.js';
 import { receiptView, skuLevelsView } from './views.js';
 
-/** Stock levels: read by staff, changed by merchandisers and admins (the role seam is in @emporium/service). */
+/** Stock levels: read by staff, changed by merchandisers and admins (src/policy.ts; guards in access.ts). */
 export function stockRoutes(app: ServiceApp, deps: InventoryDeps): void {
-  const readers = requireRole(...STOCK_READERS);
-  const writers = requireRole(...STOCK_WRITERS);
+  const readers = stockReaders();
+  const writers = stockWriters();
 
   app.get(
     '/api/inventory/skus',
@@ -35,7 +35,11 @@ export function stockRoutes(app: ServiceApp, deps: InventoryDeps): void {
         querystring: SkuBatchQuery,
         response: {
           200: SkuLevelsBatch,
-          ...problems({ 400: 'validation_failed (no sku, more than 100, or a malformed one)', 401: 'unauthenticated', 403: 'forbidden' }),
+          ...problems({
+            400: 'validation_failed (no sku, more than 100, or a malformed one)',
+            401: 'unauthenticated (no token), invalid_token',
+            403: 'forbidden',
+          }),
         },
       },
     },
@@ -56,7 +60,12 @@ export function stockRoutes(app: ServiceApp, deps: InventoryDeps): void {
         params: SkuParams,
         response: {
           200: SkuLevelsView,
-          ...problems({ 400: 'validation_failed: malformed SKU', 401: 'unauthenticated', 403: 'forbidden', 404: 'sku_not_found' }),
+          ...problems({
+            400: 'validation_failed: malformed SKU',
+            401: 'unauthenticated (no token), invalid_token',
+            403: 'forbidden',
+            404: 'sku_not_found',
+          }),
         },
       },
     },
@@ -80,7 +89,7 @@ export function stockRoutes(app: ServiceApp, deps: InventoryDeps): void {
           200: SkuLevelsView,
           ...problems({
             400: 'validation_failed (e.g. a negative or fractional onHand)',
-            401: 'unauthenticated',
+            401: 'unauthenticated (no token), invalid_token',
             403: 'forbidden',
             409: 'below_reserved: fewer units than are reserved there',
           }),
@@ -108,7 +117,7 @@ export function stockRoutes(app: ServiceApp, deps: InventoryDeps): void {
           201: ReceiptView,
           ...problems({
             400: 'validation_failed (e.g. quantity 0, unknown properties)',
-            401: 'unauthenticated',
+            401: 'unauthenticated (no token), invalid_token',
             403: 'forbidden',
             409: 'below_reserved: the write-off would leave fewer units than are reserved (or below zero)',
             422: 'reference_reused',
