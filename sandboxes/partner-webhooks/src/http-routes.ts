@@ -72,8 +72,12 @@ function headersOf(request: FastifyRequest): Record<string, string> {
   return out;
 }
 
+/** Unix seconds in plain digits: the library would read "1700000000x" as the second it starts with. */
+const TIMESTAMP = /^\d{1,12}$/;
+
 /** Verifies a Standard Webhooks signature on the raw body (constant-time; timestamp within 5 minutes). */
 function verify(secret: string, body: string, headers: Record<string, string>): boolean {
+  if (!TIMESTAMP.test(headers['webhook-timestamp'] ?? '')) return false;
   try {
     new Webhook(secret).verify(body, headers, { jsonParse: false });
     return true;
