@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { serviceTokens } from '@emporium/auth';
 import type { ServiceApp, ServiceContext } from '@emporium/service';
 import type { OrdersConfig } from './config.js';
 import { catalogPricesOverHttp } from './data-access/catalog-client.js';
@@ -76,6 +77,12 @@ export function ordersDepsOf(ctx: OrdersContext): OrdersDeps {
     logger: ctx.logger,
     catalog: catalogPricesOverHttp({
       baseUrl: c.CATALOG_URL,
+      tokens: serviceTokens({
+        tokenUrl: c.AUTH_TOKEN_URL ?? `${c.AUTH_ISSUER.replace(/\/$/, '')}/token`,
+        clientId: c.AUTH_CLIENT_ID,
+        clientSecret: c.AUTH_CLIENT_SECRET,
+        timeoutMs: c.CATALOG_TIMEOUT_MS,
+      }),
       timeoutMs: c.CATALOG_TIMEOUT_MS,
       maxAttempts: c.CATALOG_RETRY_MAX_ATTEMPTS,
       breakerFailures: c.CATALOG_BREAKER_FAILURES,

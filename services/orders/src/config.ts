@@ -10,7 +10,8 @@ export const ordersConfig = defineConfig({
   ...messagingConfig(),
   CATALOG_URL: url({
     protocols: ['http', 'https'],
-    description: 'Base URL of the catalog service; checkout prices every line there (GET /api/catalog/skus)',
+    description:
+      'Base URL of the catalog service; checkout prices every line there (GET /internal/catalog/prices, with a client-credentials token of AUTH_CLIENT_ID for the audience catalog, scope catalog:prices)',
   }),
   CATALOG_TIMEOUT_MS: int({ default: 2_000, min: 10, max: 60_000, description: 'Longest wait for one attempt at the catalog' }),
   CATALOG_RETRY_MAX_ATTEMPTS: int({ default: 3, min: 1, max: 10, description: 'Attempts per catalog lookup, the first included' }),

@@ -28,7 +28,7 @@ const countIn = async (id: string, type: string) => (await outboxOf(world.orders
 
 describe('POST /api/orders/:id/cancel', () => {
   it('before the payment is taken: the authorization is voided, the stock released, and the order cancelled; asking again changes nothing', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku();
     world.inventory.setStock(sku, 3);
     // The customer never completes the card challenge: the order waits in authorizing.
@@ -61,7 +61,7 @@ describe('POST /api/orders/:id/cancel', () => {
   });
 
   it('after confirmation: the payment is refunded in full once and the committed stock given back, however often and however concurrently it is asked', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer);
     await waitForStatus(world.orders, customer, id, 'confirmed');
 
@@ -104,7 +104,7 @@ describe('POST /api/orders/:id/cancel', () => {
   });
 
   it('while the payment is being taken: the cancellation waits for the capture, then refunds it and releases the uncommitted stock', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku();
     world.inventory.setStock(sku, 2);
     const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 2 }], paymentMethod: PM.captureSilent }));
@@ -127,7 +127,7 @@ describe('POST /api/orders/:id/cancel', () => {
   });
 
   it('when the refund is refused, then the order needs attention: it is counted as stuck and cannot be cancelled online', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer, aCheckout({ paymentMethod: PM.refundRefused }));
     await waitForStatus(world.orders, customer, id, 'confirmed');
     await cancel(world.orders, customer, id);

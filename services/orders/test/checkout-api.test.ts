@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const listOf = async (customer: Customer, query = '') => {
-  const res = await world.orders.app.inject({ url: `/api/orders${query}`, headers: customer });
+  const res = await world.orders.app.inject({ url: `/api/orders${query}`, headers: customer.headers });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as {
     items: { id: string; status: string; total: unknown; items: number; statusUrl: string }[];
@@ -49,7 +49,7 @@ const listOf = async (customer: Customer, query = '') => {
 
 describe('POST /api/orders', () => {
   it('answers 202 with the order id, its status URL and Location; the lines are priced by the catalog', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const [a, b] = [aSku(), aSku()];
     const res = await checkout(
       world,
@@ -71,7 +71,12 @@ describe('POST /api/orders', () => {
     const body = res.json();
     expect(body).toEqual({ orderId: expect.any(String), status: 'reserving', statusUrl: `/api/orders/${body.orderId}` });
     expect(res.headers.location).toBe(body.statusUrl);
-    expect(world.catalog.seen.at(-1)?.url).toBe(`/api/catalog/skus?sku=${a}&sku=${b}`);
+    // Priced at the catalog's route for services, with orders' own client-credentials token (the stand-in verified it).
+    expect(world.catalog.seen.at(-1)).toMatchObject({
+      url: `/internal/catalog/prices?sku=${a}&sku=${b}`,
+      status: 200,
+      caller: { kind: 'service', subject: world.clientId, scopes: ['catalog:prices'] },
+    });
 
     const order = await getOrder(world.orders, customer, body.orderId);
     expect(order).toMatchObject({
@@ -101,7 +106,7 @@ describe('POST /api/orders', () => {
   });
 
   it('when the body tries to set status, total, customerId or a price, then it answers 400 and creates nothing', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const key = anIdempotencyKey();
     const valid = aCheckout();
     catalogSells(world.catalog, [{ sku: valid.lines[0]!.sku }]);
@@ -119,7 +124,7 @@ describe('POST /api/orders', () => {
   });
 
   it('refuses bodies out of bounds: no lines, more than 50 lines, a quantity over 100, a bad country or e-mail', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const base = aCheckout();
     const line = () => ({ sku: aSku(), quantity: 1 });
     for (const body of [
@@ -146,7 +151,7 @@ describe('POST /api/orders', () => {
   });
 
   it('when a SKU is unknown to the catalog, then 422 unknown_sku; when the lines are in two currencies, 422 mixed_currencies', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const [known, gone] = [aSku(), aSku('GONE')];
     const body = aCheckout({
       lines: [
@@ -174,7 +179,7 @@ describe('POST /api/orders', () => {
   });
 
   it('when the catalog is down, then 503 upstream_unavailable and no order; the same key works once the catalog is back', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const body = aCheckout();
     const key = anIdempotencyKey();
     catalogDown(world.catalog);
@@ -191,7 +196,7 @@ describe('POST /api/orders', () => {
 
 describe('Idempotency-Key', () => {
   it('when the header is missing, then 400 idempotency_key_missing and the catalog is not even asked', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const asked = world.catalog.seen.length;
     expectProblem(await postCheckout(world.orders, customer, aCheckout()), 400, 'idempotency_key_missing');
     // Checked before the body: a missing key is named even when the body is wrong too.
@@ -202,7 +207,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('when the same request comes again, then the stored answer is replayed byte for byte and no second order is made', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const body = aCheckout();
     const key = anIdempotencyKey();
     const first = await checkout(world, customer, body, { key });
@@ -228,7 +233,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('when the same key comes with another body, then 422 idempotency_key_reused', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const key = anIdempotencyKey();
     const body = aCheckout();
     expect((await checkout(world, customer, body, { key })).statusCode).toBe(202);
@@ -238,7 +243,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('when 10 identical requests with one key arrive at once, then exactly one order is made; the others get 409 or the replay', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const body = aCheckout();
     const key = anIdempotencyKey();
     catalogSells(world.catalog, [{ sku: body.lines[0]!.sku }]);
@@ -246,7 +251,7 @@ describe('Idempotency-Key', () => {
       Array.from({ length: 10 }, () =>
         fetch(`${world.orders.url}/api/orders`, {
           method: 'POST',
-          headers: { ...customer, 'idempotency-key': key, 'content-type': 'application/json' },
+          headers: { ...customer.headers, 'idempotency-key': key, 'content-type': 'application/json' },
           body: JSON.stringify(body),
         }).then(async (r) => ({ status: r.status, text: await r.text() })),
       ),
@@ -264,7 +269,7 @@ describe('Idempotency-Key', () => {
 
   it('keys belong to their customer: two customers may use the same key, each gets an order', async () => {
     const key = anIdempotencyKey();
-    const [ada, bob] = [aCustomer(), aCustomer()];
+    const [ada, bob] = [await aCustomer(world.orders), await aCustomer(world.orders)];
     const first = await checkout(world, ada, aCheckout(), { key });
     const second = await checkout(world, bob, aCheckout(), { key });
     expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
@@ -272,7 +277,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('while the first request runs, the same key answers 409 idempotency_request_in_progress with Retry-After', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const key = anIdempotencyKey();
     const body = aCheckout();
     world.catalog.answer('hang'); // the catalog is slow: the first request holds the key meanwhile
@@ -288,13 +293,13 @@ describe('Idempotency-Key', () => {
   });
 
   it('when the request holding a key died, then the key answers 409 until its lease ends, and is then taken over', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const key = anIdempotencyKey();
     const body = aCheckout();
     // As left by a process killed between taking the key and committing the order (nothing else was stored).
     await sql`
       INSERT INTO idempotency_keys (customer_id, key, fingerprint, state, claim_token, claimed_at, created_at, expires_at)
-      VALUES (${customer['x-emporium-customer-id']}, ${key}, ${requestFingerprint('POST', '/api/orders', body)}, 'in_flight',
+      VALUES (${customer.id}, ${key}, ${requestFingerprint('POST', '/api/orders', body)}, 'in_flight',
               ${randomUUID()}, now(), now(), now() + interval '72 hours')`.execute(world.orders.ctx.db);
     expectProblem(await checkout(world, customer, body, { key }), 409, 'idempotency_request_in_progress');
 
@@ -304,7 +309,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('after its retention a key is forgotten (purged) and may be used again: it then makes a new order', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const key = anIdempotencyKey();
     const body = aCheckout();
     const first = (await checkout(world, customer, body, { key })).json().orderId;
@@ -321,7 +326,14 @@ describe('Idempotency-Key', () => {
   });
 
   it('keeps keys at least 72 hours: a shorter retention is a configuration error naming the variable', () => {
-    const env = { DATABASE_URL: 'postgres://db/orders', BROKER_DATABASE_URL: 'postgres://db/broker', CATALOG_URL: 'http://catalog' };
+    const env = {
+      DATABASE_URL: 'postgres://db/orders',
+      BROKER_DATABASE_URL: 'postgres://db/broker',
+      CATALOG_URL: 'http://catalog',
+      AUTH_ISSUER: 'http://identity/oidc',
+      AUTH_CLIENT_ID: 'orders',
+      AUTH_CLIENT_SECRET: 'not-a-real-secret',
+    };
     expect(loadConfig(ordersConfig, env).ORDERS_IDEMPOTENCY_RETENTION_HOURS).toBe(72);
     expect(() => loadConfig(ordersConfig, { ...env, ORDERS_IDEMPOTENCY_RETENTION_HOURS: '71' })).toThrow(
       /ORDERS_IDEMPOTENCY_RETENTION_HOURS/,
@@ -331,15 +343,15 @@ describe('Idempotency-Key', () => {
 
 describe("the customer's orders", () => {
   it('when another customer asks for an order, then it is not found (404, never 403), and they cannot cancel it', async () => {
-    const [owner, other] = [aCustomer(), aCustomer()];
+    const [owner, other] = [await aCustomer(world.orders), await aCustomer(world.orders)];
     const id = await placeOrder(world, owner);
-    expectProblem(await world.orders.app.inject({ url: `/api/orders/${id}`, headers: other }), 404, 'order_not_found');
+    expectProblem(await world.orders.app.inject({ url: `/api/orders/${id}`, headers: other.headers }), 404, 'order_not_found');
     expectProblem(
-      await world.orders.app.inject({ method: 'POST', url: `/api/orders/${id}/cancel`, headers: other }),
+      await world.orders.app.inject({ method: 'POST', url: `/api/orders/${id}/cancel`, headers: other.headers }),
       404,
       'order_not_found',
     );
-    expectProblem(await world.orders.app.inject({ url: `/api/orders/${randomUUID()}`, headers: owner }), 404, 'order_not_found');
+    expectProblem(await world.orders.app.inject({ url: `/api/orders/${randomUUID()}`, headers: owner.headers }), 404, 'order_not_found');
   });
 
   it('without a customer, every route answers 401', async () => {
@@ -355,7 +367,7 @@ describe("the customer's orders", () => {
   });
 
   it('lists only the customer’s own orders, newest first, a page at a time', async () => {
-    const [me, someoneElse] = [aCustomer(), aCustomer()];
+    const [me, someoneElse] = [await aCustomer(world.orders), await aCustomer(world.orders)];
     const mine = [];
     for (let i = 0; i < 3; i++) mine.push(await placeOrder(world, me));
     await placeOrder(world, someoneElse);
@@ -367,17 +379,17 @@ describe("the customer's orders", () => {
     expect(second.items.map((o) => o.id)).toEqual([mine[0]]);
     expect(second.nextCursor).toBeNull();
 
-    expectProblem(await world.orders.app.inject({ url: '/api/orders?limit=101', headers: me }), 400, 'validation_failed');
-    expectProblem(await world.orders.app.inject({ url: '/api/orders?cursor=bm9wZQ', headers: me }), 400, 'invalid_cursor');
+    expectProblem(await world.orders.app.inject({ url: '/api/orders?limit=101', headers: me.headers }), 400, 'validation_failed');
+    expectProblem(await world.orders.app.inject({ url: '/api/orders?cursor=bm9wZQ', headers: me.headers }), 400, 'invalid_cursor');
   });
 });
 
 describe('following an order without polling (ETag, If-None-Match, Prefer: wait)', () => {
   const read = (customer: Customer, id: string, headers: Record<string, string> = {}) =>
-    world.orders.app.inject({ url: `/api/orders/${id}`, headers: { ...customer, ...headers } });
+    world.orders.app.inject({ url: `/api/orders/${id}`, headers: { ...customer.headers, ...headers } });
 
   it('names the order’s version in the ETag; the same ETag in If-None-Match answers 304 at once, another one the order', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer);
     // Confirmed: it changes no more by itself (the stand-ins answer the saga at once).
     await waitForStatus(world.orders, customer, id, 'confirmed');
@@ -392,11 +404,11 @@ describe('following an order without polling (ETag, If-None-Match, Prefer: wait)
     expect(same.body).toBe('');
     expect((await read(customer, id, { 'if-none-match': 'W/"999999", "abc"' })).statusCode).toBe(200);
     // Another customer learns nothing from a conditional read either.
-    expectProblem(await read(aCustomer(), id, { 'if-none-match': etag, prefer: 'wait=5' }), 404, 'order_not_found');
+    expectProblem(await read(await aCustomer(world.orders), id, { 'if-none-match': etag, prefer: 'wait=5' }), 404, 'order_not_found');
   });
 
   it('when the order changes while a reader waits, then the reader gets the new version; without a change it gets 304 when its wait ends', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer);
     await waitForStatus(world.orders, customer, id, 'confirmed');
     const before = await read(customer, id);

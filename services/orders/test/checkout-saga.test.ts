@@ -26,7 +26,7 @@ const stepsOf = (order: { timeline: { step: string; status: string }[] }) => ord
 
 describe('the checkout saga', () => {
   it('when stock and payment are fine, then the order is reserved, authorized, charged, committed and confirmed, and announced once', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const [a, b] = [aSku(), aSku()];
     const id = await placeOrder(
       world,
@@ -66,14 +66,14 @@ describe('the checkout saga', () => {
     expect(world.payments.commandsFor(id)).toEqual(['payments.authorize.requested.v1', 'payments.capture.requested.v1']);
     expect(world.payments.received.find((c) => c.data.orderId === id)?.data).toMatchObject({
       amount: { amount: 4_498, currency: 'EUR' },
-      customerId: customer['x-emporium-customer-id'],
+      customerId: customer.id,
     });
 
     expect(await outboxOf(world.orders, id, 'orders.order.confirmed.v1')).toHaveLength(1);
     const confirmed = world.events.of(id, 'orders.order.confirmed.v1');
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]?.data).toMatchObject({
-      customerId: customer['x-emporium-customer-id'],
+      customerId: customer.id,
       email: 'ada@example.com',
       total: { amount: 4_498, currency: 'EUR' },
       lines: [
@@ -85,7 +85,7 @@ describe('the checkout saga', () => {
   });
 
   it('when a SKU is out of stock, then the order is cancelled before any payment command, saying which item', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku('RARE');
     world.inventory.setStock(sku, 1);
     const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 3 }] }));
@@ -105,7 +105,7 @@ describe('the checkout saga', () => {
   });
 
   it('when the card is declined, then the stock is released (no void needed) and the order cancelled with the reason', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku();
     world.inventory.setStock(sku, 5);
     const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 2 }], paymentMethod: PM.declined }));
@@ -127,7 +127,7 @@ describe('the checkout saga', () => {
   });
 
   it('when the capture fails, then nothing is committed: the authorization is voided, the stock released, and the order cancelled', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku();
     world.inventory.setStock(sku, 4);
     const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 4 }], paymentMethod: PM.captureRefused }));
@@ -147,7 +147,7 @@ describe('the checkout saga', () => {
   });
 
   it('records how long each step took, by step', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer);
     await waitForStatus(world.orders, customer, id, 'confirmed');
     const histogram = await world.orders.ctx.metrics.registry.getSingleMetric('emporium_saga_step_duration_seconds')?.get();

@@ -1,18 +1,18 @@
 import path from 'node:path';
 import { createDb, type Db, sql } from '@emporium/db';
 import type { Transport } from '@emporium/messaging';
-import { type Child, createTestDatabase, freePort, spawnTs, type StandIn, startStandIn, waitFor } from '@emporium/testing';
+import { type Child, createTestDatabase, freePort, spawnTs, testAuthEnv, waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aSharedBroker } from './support/broker.js';
-import { catalogSells } from './support/catalog.js';
+import { catalogSells, type StandInCatalog, startCatalog } from './support/catalog.js';
 import { type Doubles, startDoubles } from './support/doubles.js';
-import { aCheckout, aCustomer, anIdempotencyKey, aSku, eventually } from './support/orders.js';
+import { aCheckout, aCustomer, anIdempotencyKey, anOrdersClient, aSku, eventually } from './support/orders.js';
 
 const ORDERS_PROCESS = path.join(import.meta.dirname, 'support/orders-process.ts');
 const ORDERS_MAIN = path.join(import.meta.dirname, '../src/main.ts');
 
 let broker: { transport: Transport; env: Record<string, string> };
-let catalog: StandIn;
+let catalog: StandInCatalog;
 let doubles: Doubles;
 let databaseUrl: string;
 let db: Db<any>;
@@ -20,7 +20,7 @@ const children: Child[] = [];
 
 beforeAll(async () => {
   broker = await aSharedBroker();
-  catalog = await startStandIn();
+  catalog = await startCatalog();
   doubles = await startDoubles(broker.transport);
   databaseUrl = await createTestDatabase('orders');
   db = createDb(databaseUrl, { max: 2 });
@@ -39,8 +39,13 @@ const statusOf = async (id: string) =>
 it('when orders is killed after handling a reply and before publishing the next command, then the restarted process sends it from its outbox and the checkout completes', async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // The child trusts the test issuer of this process and gets its catalog tokens there; its token
+  // endpoint is the default, <AUTH_ISSUER>/token (AUTH_TOKEN_URL left out).
+  const { AUTH_TOKEN_URL: _default, ...client } = await anOrdersClient();
   const env = {
     ...broker.env,
+    ...(await testAuthEnv()),
+    ...client,
     DATABASE_URL: databaseUrl,
     CATALOG_URL: catalog.url,
     PORT: String(port),
@@ -54,13 +59,14 @@ it('when orders is killed after handling a reply and before publishing the next 
   await first.waitForLine(/orders listening/, 60_000);
 
   // An order whose reservation inventory holds back for now.
-  const customer = aCustomer();
+  // The processes run the module as it ships, named `orders`: the audience of the customer's token.
+  const customer = await aCustomer({ name: 'orders' });
   const sku = aSku();
   doubles.inventory.pause(sku);
   catalogSells(catalog, [{ sku, price: 800 }]);
   const res = await fetch(`${base}/api/orders`, {
     method: 'POST',
-    headers: { ...customer, 'idempotency-key': anIdempotencyKey(), 'content-type': 'application/json' },
+    headers: { ...customer.headers, 'idempotency-key': anIdempotencyKey(), 'content-type': 'application/json' },
     body: JSON.stringify(aCheckout({ lines: [{ sku, quantity: 1 }] })),
   });
   expect(res.status).toBe(202);
@@ -91,7 +97,7 @@ it('when orders is killed after handling a reply and before publishing the next 
   expect(doubles.payments.commandsFor(id)).toEqual(['payments.authorize.requested.v1', 'payments.capture.requested.v1']);
   expect(doubles.inventory.commandsFor(id)).toEqual(['inventory.reserve.requested.v1', 'inventory.commit.requested.v1']);
   await eventually(() => expect(doubles.events.of(id).map((e) => e.type)).toEqual(['orders.order.confirmed.v1']));
-  const order = (await (await fetch(`${base}/api/orders/${id}`, { headers: customer })).json()) as {
+  const order = (await (await fetch(`${base}/api/orders/${id}`, { headers: customer.headers })).json()) as {
     timeline: { step: string; status: string }[];
   };
   expect(order.timeline.filter((e) => e.status === 'succeeded').map((e) => e.step)).toEqual([

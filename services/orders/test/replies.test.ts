@@ -37,7 +37,7 @@ afterAll(async () => {
 
 /** An order whose replies the test sends itself: inventory holds its reservation back, payments answers nothing. */
 async function anOrderPlayedByHand() {
-  const customer = aCustomer();
+  const customer = await aCustomer(world.orders);
   const sku = aSku('HAND');
   world.inventory.pause(sku);
   const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 2 }], paymentMethod: PM.silent }));
@@ -149,7 +149,7 @@ describe('replies that are late, repeated or out of order (I11)', () => {
       await world.payments.reply(PaymentsRefundSucceededV1, {
         orderId: id,
         refundId: refund?.data.refundId,
-        customerId: customer['x-emporium-customer-id'],
+        customerId: customer.id,
         amount,
       }),
     ]);
@@ -162,7 +162,9 @@ describe('replies that are late, repeated or out of order (I11)', () => {
   it('when an authorization arrives for an order already cancelled, then it is voided again', async () => {
     const { customer, id, reservation, amount, paymentId } = await anOrderPlayedByHand();
     await handled(world.orders, [await world.inventory.reply(InventoryReservationSucceededV1, reservation)]);
-    expect((await world.orders.app.inject({ method: 'POST', url: `/api/orders/${id}/cancel`, headers: customer })).statusCode).toBe(202);
+    expect((await world.orders.app.inject({ method: 'POST', url: `/api/orders/${id}/cancel`, headers: customer.headers })).statusCode).toBe(
+      202,
+    );
     await waitForStatus(world.orders, customer, id, 'cancelled');
 
     await handled(world.orders, [await world.payments.reply(PaymentsAuthorizationSucceededV1, { orderId: id, paymentId, amount })]);
@@ -183,7 +185,7 @@ describe('replies that are late, repeated or out of order (I11)', () => {
 
 describe('the state machine in the database', () => {
   it('refuses a status change off the edges, whoever writes it', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer);
     await waitForStatus(world.orders, customer, id, 'confirmed');
     await expect(sql`UPDATE orders SET status = 'reserving' WHERE id = ${id}`.execute(world.orders.ctx.db)).rejects.toThrow(

@@ -8,31 +8,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepsOf } from '../src/domain/inspect-saga.js';
 import type { TimelineEntry } from '../src/domain/timeline.js';
 import { PM } from './support/doubles.js';
-import { aCheckout, aCustomer, expectProblem, placeOrder, startWorld, waitForStatus, type World } from './support/orders.js';
-
-const ADMIN = { 'x-emporium-role': 'admin' };
+import {
+  aCheckout,
+  aCustomer,
+  anonymous,
+  aStaffMember,
+  type Caller,
+  expectProblem,
+  placeOrder,
+  startWorld,
+  waitForStatus,
+  type World,
+} from './support/orders.js';
 
 let world: World;
+let admin: Caller;
 beforeAll(async () => {
   world = await startWorld({
     ORDERS_CAPTURE_TIMEOUT_MS: '200',
     ORDERS_STEP_MAX_ATTEMPTS: '2',
     ORDERS_TIMEOUT_SCAN_INTERVAL_MS: '50',
   });
+  admin = await aStaffMember(world.orders, ['admin']);
 });
 afterAll(async () => {
   await world?.close();
 });
 
-const inspect = (id: string, headers: Record<string, string> = ADMIN) =>
-  world.orders.app.inject({ url: `/api/admin/sagas/${id}`, headers });
+const inspect = (id: string, caller: Caller = admin) => world.orders.app.inject({ url: `/api/admin/sagas/${id}`, headers: caller.headers });
 const list = async (filter: 'open' | 'stuck') => {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
     const res = await world.orders.app.inject({
       url: `/api/admin/sagas?filter=${filter}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      headers: ADMIN,
+      headers: admin.headers,
     });
     expect(res.statusCode, res.body).toBe(200);
     const page = res.json() as { items: { orderId: string }[]; nextCursor: string | null };
@@ -98,7 +108,7 @@ describe('stepsOf (a timeline folded into steps)', () => {
 
 describe('GET /api/admin/sagas', () => {
   it('shows a confirmed checkout step by step, at rest and not stuck; only to admins', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer);
     await waitForStatus(world.orders, customer, id, 'confirmed');
 
@@ -115,14 +125,16 @@ describe('GET /api/admin/sagas', () => {
     for (const s of saga.steps) expect(s.durationMs).toBeGreaterThanOrEqual(0);
 
     expectProblem(await inspect(id, customer), 403, 'forbidden');
-    expectProblem(await inspect(id, {}), 401, 'unauthenticated');
+    expectProblem(await inspect(id, await aStaffMember(world.orders, ['support'], { region: 'eu' })), 403, 'forbidden');
+    expectProblem(await inspect(id, await aStaffMember(world.orders, ['admin'], { suspended: true })), 403, 'forbidden');
+    expectProblem(await inspect(id, anonymous), 401, 'unauthenticated');
     expectProblem(await inspect(randomUUID()), 404, 'order_not_found');
     expect(await list('open')).not.toContain(id);
     expect(await list('stuck')).not.toContain(id);
   });
 
   it('when a capture is never answered, then the saga shows the step waiting with its sends and is listed as stuck, saying why', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer, aCheckout({ paymentMethod: PM.captureSilent }));
     // More sends than the policy allows (2): it counts as stuck, and is still retried.
     const saga = await waitFor(

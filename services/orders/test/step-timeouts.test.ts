@@ -5,6 +5,7 @@ import { PM } from './support/doubles.js';
 import {
   aCheckout,
   aCustomer,
+  anOrdersClient,
   aSku,
   eventually,
   getOrder,
@@ -35,7 +36,7 @@ beforeAll(async () => {
   world = await startWorld(TIMEOUTS);
   replica = await startTestService(
     { ...createOrdersModule(), name: world.orders.name },
-    { ...TIMEOUTS, CATALOG_URL: world.catalog.url, DATABASE_URL: world.orders.ctx.config.DATABASE_URL },
+    { ...TIMEOUTS, ...(await anOrdersClient()), CATALOG_URL: world.catalog.url, DATABASE_URL: world.orders.ctx.config.DATABASE_URL },
     { transport: world.orders.transport },
   );
 });
@@ -46,7 +47,7 @@ afterAll(async () => {
 
 describe('saga step timeouts (two replicas running the timeout job)', () => {
   it('when inventory never answers, then the reservation is asked for 3 times with the same keys, then released and the order cancelled', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku('SLOW');
     world.inventory.pause(sku);
     const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 1 }] }));
@@ -65,7 +66,7 @@ describe('saga step timeouts (two replicas running the timeout job)', () => {
   });
 
   it('when the customer never completes the card challenge, then the payment is abandoned when the stock hold expires: voided, released, cancelled', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const sku = aSku();
     world.inventory.setStock(sku, 1);
     const id = await placeOrder(world, customer, aCheckout({ lines: [{ sku, quantity: 1 }], paymentMethod: PM.challengeNeverCompleted }));
@@ -82,7 +83,7 @@ describe('saga step timeouts (two replicas running the timeout job)', () => {
   });
 
   it('when the capture is never answered, then it is asked again with the same order key and never compensated; the saga counts as stuck until it is answered', async () => {
-    const customer = aCustomer();
+    const customer = await aCustomer(world.orders);
     const id = await placeOrder(world, customer, aCheckout({ paymentMethod: PM.captureSilent }));
     await eventually(async () => expect((await outboxOf(world.orders, id, 'payments.capture.requested.v1')).length).toBeGreaterThan(4));
     expect((await getOrder(world.orders, customer, id)).status).toBe('capturing');

@@ -1,12 +1,14 @@
 import { type Expression, type Selectable, sql } from '@emporium/db';
+import type { ExpressionBuilder } from 'kysely';
 import type { OrderData, OrderLine, ShippingAddress } from '../domain/order-data.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { SagaStepId } from '../domain/steps/step.js';
-import type { OrderLinesTable, OrdersDb, OrdersTable } from './tables.js';
+import type { OrderAccess, OrderField, OrderScope } from '../policy.js';
+import type { OrderLinesTable, OrdersDatabase, OrdersDb, OrdersTable } from './tables.js';
 import { type TimelineJson, timelineEntryOf } from './timeline-repository.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 
-/** What a position in a customer's list is: created_at with microseconds (as text) and the id. */
+/** What a position in a list is: created_at with microseconds (as text) and the id. */
 export interface ListPosition {
   position: string;
   id: string;
@@ -31,6 +33,7 @@ function toOrder(row: Selectable<OrdersTable>, lines: LineJson[]): OrderData {
   return {
     id: row.id,
     customerId: row.customer_id,
+    region: row.region,
     email: row.email,
     shippingAddress: row.shipping_address as unknown as ShippingAddress,
     lines: lines
@@ -113,6 +116,7 @@ export async function insertOrder(trx: OrdersDb, order: OrderData): Promise<void
     .values({
       id: order.id,
       customer_id: order.customerId,
+      region: order.region,
       email: order.email,
       shipping_address: JSON.stringify(order.shippingAddress),
       total_amount: order.total.amount,
@@ -143,19 +147,13 @@ export async function saveOrder(trx: OrdersDb, order: OrderData): Promise<void> 
     .execute();
 }
 
-/** One customer's order; another customer's is not found (BOLA). */
-export async function findOrderOfCustomer(db: OrdersDb, customerId: string, id: string): Promise<OrderData | undefined> {
-  const row = await ordersWithLines(db).where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
-  return row && fromRow(row);
-}
-
 /**
- * One customer's order with its timeline (oldest first, in the order written), in one statement:
- * what a status read answers, and status reads are the most frequent request there is.
+ * An order with its timeline (oldest first, in the order written), in one statement: what a
+ * status read answers, and status reads are the most frequent request there is. Whether the
+ * caller may see it is the policy's decision, made on the row (domain/read-orders.ts).
  */
-export async function findOrderWithTimelineOfCustomer(
+export async function findOrderWithTimeline(
   db: OrdersDb,
-  customerId: string,
   id: string,
 ): Promise<{ order: OrderData; timeline: TimelineEntry[] } | undefined> {
   const row = await ordersWithLines(db)
@@ -166,17 +164,16 @@ export async function findOrderWithTimelineOfCustomer(
         FROM order_timeline t WHERE t.order_id = orders.id)`.as('timeline'),
     )
     .where('id', '=', id)
-    .where('customer_id', '=', customerId)
     .executeTakeFirst();
   if (!row) return undefined;
   const { timeline, ...order } = row;
   return { order: fromRow(order), timeline: timeline.map(timelineEntryOf) };
 }
 
-/** The version of one customer's order (what its ETag names), or undefined: a cheap check for a waiting reader. */
-export async function findOrderVersionOfCustomer(db: OrdersDb, customerId: string, id: string): Promise<number | undefined> {
-  const row = await db.selectFrom('orders').select('version').where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
-  return row?.version;
+/** An order's version (what its ETag names) and what the policy decides on: a cheap check for a waiting reader. */
+export async function findOrderVersion(db: OrdersDb, id: string): Promise<(OrderAccess & { version: number }) | undefined> {
+  const row = await db.selectFrom('orders').select(['version', 'customer_id', 'region']).where('id', '=', id).executeTakeFirst();
+  return row && { version: row.version, customerId: row.customer_id, region: row.region };
 }
 
 /** Any customer's order (staff views). */
@@ -214,21 +211,33 @@ export async function findSagaPage(
   return rows.map(({ position, ...row }) => ({ order: fromRow(row), position }));
 }
 
-/** As findOrderOfCustomer, holding the row lock. */
-export async function lockOrderOfCustomerForUpdate(trx: OrdersDb, customerId: string, id: string): Promise<OrderData | undefined> {
-  const order = await lockOrderForUpdate(trx, id);
-  return order && order.customerId === customerId ? order : undefined;
+const COLUMNS: Record<OrderField, 'customer_id' | 'region'> = { customerId: 'customer_id', region: 'region' };
+
+/**
+ * An OrderScope (policy.ts, derived from the policy's rules) as a WHERE condition. An equality on
+ * a NULL column is NULL, which a WHERE treats as false: right for `=` (an order without a region
+ * matches no region), and `not` is made explicit so that NOT NULL does not turn into a match.
+ */
+function inScope(eb: ExpressionBuilder<OrdersDatabase, 'orders'>, scope: OrderScope): Expression<unknown> {
+  if ('field' in scope) return eb(COLUMNS[scope.field], '=', scope.equals);
+  if ('not' in scope) return eb.not(sql<boolean>`coalesce(${inScope(eb, scope.not)}, false)`);
+  if ('or' in scope) return eb.or(scope.or.map((s) => inScope(eb, s) as Expression<boolean>));
+  return eb.and(scope.and.map((s) => inScope(eb, s) as Expression<boolean>));
 }
 
-/** A customer's orders, newest first, after a position (keyset on created_at with microseconds, id). */
-export async function findOrderPageOfCustomer(
+/**
+ * The orders in a scope, newest first, after a position (keyset on created_at with microseconds,
+ * id). A customer's scope is served by orders_of_customer_newest_first, a region's by
+ * orders_of_region_newest_first.
+ */
+export async function findOrderPage(
   db: OrdersDb,
-  customerId: string,
+  scope: OrderScope,
   page: { after?: ListPosition | undefined; limit: number },
 ): Promise<{ order: OrderData; position: string }[]> {
   let query = ordersWithLines(db)
     .select(sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('position'))
-    .where('customer_id', '=', customerId);
+    .where((eb) => inScope(eb, scope) as Expression<boolean>);
   if (page.after) {
     const { position, id } = page.after;
     query = query.where(sql<boolean>`(created_at, id) < (${position}::timestamptz, ${id}::uuid)`);

@@ -19,6 +19,8 @@ type Json<T> = ColumnType<T, string, string>;
 export interface OrdersTable {
   id: string;
   customer_id: string;
+  /** The customer's region when the order was placed (migration 0003); null when their token named none. */
+  region: string | null;
   email: string;
   shipping_address: Json<Record<string, string>>;
   total_amount: number;

@@ -28,6 +28,8 @@ export interface ShippingAddress {
 export interface OrderData {
   id: string;
   customerId: string;
+  /** The customer's region when they placed the order (their token's `region`); who in support may read it. */
+  region: string | null;
   email: string;
   shippingAddress: ShippingAddress;
   lines: OrderLine[];

@@ -34,6 +34,7 @@ export type Outcome = 'applied' | 'ignored';
 export interface NewOrder {
   id: string;
   customerId: string;
+  region: string | null;
   email: string;
   shippingAddress: ShippingAddress;
   lines: OrderLine[];

@@ -22,6 +22,8 @@ export interface Checkout {
 
 export interface PlaceOrderRequest {
   customerId: string;
+  /** The customer's region (their token's `region` claim), kept on the order for support's access. */
+  region: string | null;
   idempotencyKey: string;
   /** requestFingerprint(method, path, body) */
   fingerprint: string;
@@ -75,6 +77,7 @@ export async function placeOrder(deps: OrdersDeps, request: PlaceOrderRequest): 
         {
           id: orderId,
           customerId,
+          region: request.region,
           email: checkout.email,
           shippingAddress: checkout.shippingAddress,
           lines: priced.lines,

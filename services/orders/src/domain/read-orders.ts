@@ -1,4 +1,6 @@
-import { findOrderPageOfCustomer, findOrderVersionOfCustomer, findOrderWithTimelineOfCustomer } from '../data-access/orders-repository.js';
+import { authorizeVisible } from '@emporium/auth';
+import { findOrderPage, findOrderVersion, findOrderWithTimeline } from '../data-access/orders-repository.js';
+import { type OrderAccess, type OrdersAbility, orderScopeOf } from '../policy.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { OrdersDeps } from './deps.js';
 import { orderNotFound } from './errors.js';
@@ -11,15 +13,21 @@ import type { TimelineEntry } from './timeline.js';
  */
 const RECHECK_MS = 1_000;
 
+/** 404 order_not_found, unless the policy lets the caller read this order (BOLA: never 403, no existence leak). */
+function mayRead(ability: OrdersAbility, orderId: string, order: OrderAccess): void {
+  authorizeVisible(ability, 'read', 'Order', { customerId: order.customerId, region: order.region }, () => orderNotFound(orderId));
+}
+
 /**
- * One of the customer's own orders with its timeline; another customer's → 404 order_not_found.
+ * One order with its timeline, when the policy lets the caller read it; otherwise 404
+ * order_not_found, exactly as for an id that does not exist.
  * With `unlessVersion` (the versions the reader holds, from If-None-Match) it answers 'unchanged'
  * while the order is still at one of them — after waiting up to `waitMs` (Prefer: wait, capped)
  * for it to move on. A waiting reader costs one small read per notification or RECHECK_MS.
  */
 export async function getOrder(
   deps: OrdersDeps,
-  customerId: string,
+  ability: OrdersAbility,
   orderId: string,
   conditional: { unlessVersion?: ReadonlySet<number>; waitMs?: number } = {},
 ): Promise<{ order: OrderData; timeline: TimelineEntry[] } | { unchanged: number }> {
@@ -30,30 +38,39 @@ export async function getOrder(
     const watch = deps.changes.watch(orderId);
     try {
       for (;;) {
-        const version = await findOrderVersionOfCustomer(deps.db, customerId, orderId);
-        if (version === undefined) throw orderNotFound(orderId);
-        if (!held.has(version)) break;
+        const current = await findOrderVersion(deps.db, orderId);
+        if (!current) throw orderNotFound(orderId);
+        mayRead(ability, orderId, current);
+        if (!held.has(current.version)) break;
         const left = deadline - Date.now();
-        if (left <= 0) return { unchanged: version };
+        if (left <= 0) return { unchanged: current.version };
         await watch.next(Math.min(left, RECHECK_MS));
       }
     } finally {
       watch.close();
     }
   }
-  const found = await findOrderWithTimelineOfCustomer(deps.db, customerId, orderId);
+  const found = await findOrderWithTimeline(deps.db, orderId);
   if (!found) throw orderNotFound(orderId);
+  mayRead(ability, orderId, found.order);
   return found;
 }
 
-/** The customer's own orders, newest first, one page at a time (keyset on created_at, id). */
+/**
+ * The orders the caller may read, newest first, one page at a time (keyset on created_at, id):
+ * a customer's own, a support member's region, every order for an admin. The SQL filter is
+ * derived from the policy's rules (orderScopeOf), so a list never shows an order that a single
+ * read would refuse.
+ */
 export async function listOrders(
   deps: OrdersDeps,
-  customerId: string,
+  ability: OrdersAbility,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: OrderData[]; nextCursor: string | null }> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const rows = await findOrderPageOfCustomer(deps.db, customerId, { after, limit: query.limit + 1 });
+  const scope = orderScopeOf(ability, 'read');
+  if (!scope) return { items: [], nextCursor: null };
+  const rows = await findOrderPage(deps.db, scope, { after, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {

@@ -1,9 +1,12 @@
-import { requireRole, type ServiceApp } from '@emporium/service';
+import { authorize } from '@emporium/auth';
+import { authenticate, type ServiceApp } from '@emporium/service';
+import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { OrdersDeps } from '../../domain/deps.js';
 import { inspectSaga, listSagas, type SagaView } from '../../domain/inspect-saga.js';
 import { ORDER_STATUSES } from '../../domain/status.js';
 import { TIMELINE_STEPS } from '../../domain/timeline.js';
+import { ordersPolicy } from '../../policy.js';
 import { Money, OrderParams, problems } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -83,9 +86,13 @@ function sagaBody(v: SagaView): Static<typeof Saga> {
   };
 }
 
+/** The policy's `read Saga` (admins): no token → 401, anyone else (or a suspended admin) → 403, before anything is read. */
+async function staff(request: FastifyRequest): Promise<void> {
+  authorize(ordersPolicy(await authenticate(request)), 'read', 'Saga');
+}
+
 /** The saga inspector, for staff: each checkout's steps, sends, timings and errors, and the sagas that need a person. */
 export function sagaRoutes(app: ServiceApp, deps: OrdersDeps): void {
-  const staff = requireRole('admin');
   app.get(
     '/api/admin/sagas',
     {
@@ -95,7 +102,10 @@ export function sagaRoutes(app: ServiceApp, deps: OrdersDeps): void {
         summary: 'Checkout sagas that are still running or need a person',
         description: 'Admins only. Newest first, one page at a time: follow `nextCursor`. Open the one you want for its steps.',
         querystring: SagaListQuery,
-        response: { 200: SagaPage, ...problems({ 400: 'validation_failed, invalid_cursor', 401: 'unauthenticated', 403: 'forbidden' }) },
+        response: {
+          200: SagaPage,
+          ...problems({ 400: 'validation_failed, invalid_cursor', 401: 'unauthenticated, invalid_token', 403: 'forbidden' }),
+        },
       },
     },
     async (request) => {
@@ -114,7 +124,7 @@ export function sagaRoutes(app: ServiceApp, deps: OrdersDeps): void {
         params: OrderParams,
         response: {
           200: Saga,
-          ...problems({ 400: 'validation_failed', 401: 'unauthenticated', 403: 'forbidden', 404: 'order_not_found' }),
+          ...problems({ 400: 'validation_failed', 401: 'unauthenticated, invalid_token', 403: 'forbidden', 404: 'order_not_found' }),
         },
       },
     },
