@@ -9,7 +9,7 @@ import { accountRoutes } from './entry-points/http/account.js';
 import { adminRoutes } from './entry-points/http/admin.js';
 import { oidcRoutes } from './entry-points/http/oidc.js';
 import { sessionRoutes } from './entry-points/http/sessions.js';
-import { createOidcProvider } from './oidc/provider.js';
+import { startLiveOidcProvider } from './oidc/provider.js';
 import { oidcSettingsOf } from './oidc/settings.js';
 
 export type IdentityContext = ServiceContext<IdentityDatabase, IdentityConfig>;
@@ -75,7 +75,12 @@ export async function buildIdentityApp(ctx: IdentityContext): Promise<ServiceApp
   accountRoutes(app, deps, hops);
   sessionRoutes(app, deps, hops);
   adminRoutes(app, deps, hops);
-  // The OpenID Connect provider, when configured (IDENTITY_ISSUER and its secrets).
-  if (oidc) await oidcRoutes(app, createOidcProvider(deps, oidc, ctx.logger), deps, oidc, hops);
+  // The OpenID Connect provider, when configured (IDENTITY_ISSUER and its secrets), rebuilt in
+  // place whenever the signing keys change.
+  if (oidc) {
+    const live = await startLiveOidcProvider(deps, oidc, ctx.logger);
+    app.addHook('onClose', live.stop);
+    await oidcRoutes(app, live.provider, deps, oidc, hops);
+  }
   return app;
 }

@@ -63,7 +63,7 @@ export const identityConfig = defineConfig({
     optional: true,
     secret: true,
     description:
-      'JSON Web Key Set of the private signing keys (ES256 on P-256 or EdDSA on Ed25519, each with kid and alg); the first key signs, all are published',
+      'Private signing keys to import (a JWKS; ES256 on P-256 or EdDSA on Ed25519, each with kid and alg): a key not yet in the database is added, the first becomes current when none is, the others are published as retired; unset: keys are generated',
   }),
   IDENTITY_OIDC_COOKIE_KEYS: list({
     optional: true,
@@ -98,6 +98,58 @@ export const identityConfig = defineConfig({
     min: 60,
     max: 2_592_000,
     description: 'Lifetime of the single sign-on session at the provider (its cookie)',
+  }),
+  // Signing keys live in the database (src/oidc/signing-keys.ts): next (published) → current (signs)
+  // → retired (published until the last token it signed expired) → removed.
+  IDENTITY_OIDC_KEY_ENCRYPTION_KEY: str({
+    optional: true,
+    secret: true,
+    description:
+      'AES-256-GCM key encrypting the private signing keys stored in the database: 32 random bytes, base64 or base64url (e.g. `openssl rand -base64 32`); required when IDENTITY_ISSUER is set',
+  }),
+  IDENTITY_OIDC_KEY_ROTATION_SECONDS: int({
+    default: 2_592_000,
+    min: 1,
+    max: 31_536_000,
+    description: 'A scheduled rotation replaces the signing key this long after it began to sign (default 30 days)',
+  }),
+  IDENTITY_OIDC_KEY_PUBLISH_AHEAD_SECONDS: int({
+    default: 660,
+    min: 0,
+    max: 2_592_000,
+    description:
+      'A new key is published this long before it may sign: at least the verifiers’ JWKS cache max age (600 s in @emporium/auth) plus IDENTITY_OIDC_KEY_POLL_INTERVAL_MS',
+  }),
+  IDENTITY_OIDC_KEY_RETENTION_LEEWAY_SECONDS: int({
+    default: 300,
+    min: 0,
+    max: 86_400,
+    description: 'A retired key stays published this long beyond the expiry of the last token it can have signed (clock skew)',
+  }),
+  IDENTITY_OIDC_KEY_POLL_INTERVAL_MS: int({
+    default: 5_000,
+    min: 50,
+    max: 60_000,
+    description:
+      'How often each replica reads the key set (and rebuilds its provider when it changed) and checks whether a rotation is due',
+  }),
+  IDENTITY_OIDC_PURGE_INTERVAL_MS: int({
+    default: 600_000,
+    min: 50,
+    max: 86_400_000,
+    description: 'How often expired OpenID provider records (sessions, grants, codes, tokens) are deleted',
+  }),
+  IDENTITY_OIDC_PURGE_GRACE_SECONDS: int({
+    default: 3_600,
+    min: 0,
+    max: 2_592_000,
+    description: 'An expired OpenID provider record is deleted only once it has been expired this long',
+  }),
+  IDENTITY_OIDC_PURGE_BATCH_SIZE: int({
+    default: 1_000,
+    min: 1,
+    max: 50_000,
+    description: 'Expired OpenID provider records deleted per transaction',
   }),
 });
 

@@ -3,6 +3,7 @@ import { buildIdentityApp } from './app.js';
 import { type IdentityConfig, identityConfig } from './config.js';
 import { identityMigrations } from './data-access/migrations/index.js';
 import type { IdentityDatabase } from './data-access/tables.js';
+import { identityJobs } from './jobs/index.js';
 
 /** The identity service: accounts, passwords, sessions, roles and attributes, the audit log. */
 export const identityModule: ServiceModule<IdentityDatabase, IdentityConfig> = {
@@ -11,6 +12,7 @@ export const identityModule: ServiceModule<IdentityDatabase, IdentityConfig> = {
   configSchema: identityConfig,
   migrations: identityMigrations,
   buildApp: buildIdentityApp,
+  jobs: identityJobs,
 };
 
 export { identityConfig, type IdentityConfig };
@@ -19,3 +21,4 @@ export type { IdentityDatabase };
 export { identityDeps } from './app.js';
 export { authenticateSession, type Authenticated } from './domain/authenticate-session.js';
 export type { User, Role } from './domain/user.js';
+export { rotateKeysCommand, ROTATION_NOT_READY } from './jobs/rotate-keys-command.js';

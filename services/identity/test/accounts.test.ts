@@ -4,6 +4,7 @@ import {
   aPassword,
   anEmail,
   auditOf,
+  aUser,
   expectProblem,
   type Identity,
   logIn,
@@ -160,5 +161,36 @@ describe('login', () => {
       'unauthenticated',
     );
     expectProblem(await identity.app.inject({ url: '/api/identity/sessions' }), 401, 'unauthenticated');
+  });
+});
+
+describe('my account', () => {
+  it('when a user reads their account with a session or an access token, then they see it; none → 401', async () => {
+    const ada = await aUser(identity, ['customer']);
+    const secret = await logIn(identity, ada);
+    for (const headers of [ada.headers, withSession(secret)]) {
+      const res = await identity.app.inject({ url: '/api/identity/me', headers });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ id: ada.userId, email: ada.email, roles: ['customer'], region: null });
+      expect(res.json()).not.toHaveProperty('passwordHash');
+    }
+    expectProblem(await identity.app.inject({ url: '/api/identity/me' }), 401, 'unauthenticated');
+  });
+
+  it('when a user tries to give themselves roles, then no route lets them: not on their account, not on the admin route', async () => {
+    const ada = await aUser(identity, ['customer']);
+    for (const method of ['PATCH', 'PUT', 'POST'] as const) {
+      const res = await identity.app.inject({ method, url: '/api/identity/me', headers: ada.headers, payload: { roles: ['admin'] } });
+      expect(res.statusCode, `${method} ${res.body}`).toBe(404);
+    }
+    const admin = await identity.app.inject({
+      method: 'PATCH',
+      url: `/api/identity/admin/users/${ada.userId}`,
+      headers: ada.headers,
+      payload: { roles: ['admin'], role: 'admin' },
+    });
+    expectProblem(admin, 403, 'forbidden');
+    const { rows } = await sql<{ roles: string[] }>`SELECT roles FROM users WHERE id = ${ada.userId}`.execute(identity.ctx.db);
+    expect(rows[0]!.roles).toEqual(['customer']);
   });
 });

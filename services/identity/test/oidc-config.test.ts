@@ -6,7 +6,15 @@ import { identityConfig } from '../src/index.js';
 import { anEs256Key, oidcEnv } from './oidc-support.js';
 
 const settingsFrom = (overrides: Record<string, string | undefined>) =>
-  oidcSettingsOf(loadConfig(identityConfig, { DATABASE_URL: 'postgres://localhost/identity', ...oidcEnv(3006), ...overrides }));
+  oidcSettingsOf(
+    loadConfig(identityConfig, {
+      DATABASE_URL: 'postgres://localhost/identity',
+      // Every service verifies access tokens (authConfig): identity trusts its own issuer.
+      AUTH_ISSUER: 'http://127.0.0.1:3006/oidc',
+      ...oidcEnv(3006),
+      ...overrides,
+    }),
+  );
 
 const refusal = (overrides: Record<string, string | undefined>) => {
   try {
@@ -30,7 +38,8 @@ describe('OpenID Connect settings', () => {
   });
 
   it.each([
-    [{ IDENTITY_OIDC_JWKS: undefined }, 'IDENTITY_OIDC_JWKS: is required when IDENTITY_ISSUER is set'],
+    // The signing keys live in the key table (IDENTITY_OIDC_JWKS only imports some); their encryption key is required.
+    [{ IDENTITY_OIDC_KEY_ENCRYPTION_KEY: undefined }, 'IDENTITY_OIDC_KEY_ENCRYPTION_KEY: is required when IDENTITY_ISSUER is set'],
     [{ IDENTITY_OIDC_JWKS: 'not json' }, 'IDENTITY_OIDC_JWKS: must be valid JSON'],
     [{ IDENTITY_OIDC_JWKS: JSON.stringify({ keys: [{ ...anEs256Key(), kid: undefined }] }) }, 'has no kid'],
     [{ IDENTITY_OIDC_JWKS: JSON.stringify({ keys: [{ ...anEs256Key('k1'), alg: 'RS256' }] }) }, 'key k1 must be ES256'],

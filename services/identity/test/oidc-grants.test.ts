@@ -12,7 +12,7 @@ import {
   startIdentityWithOidc,
   tokenRequest,
 } from './oidc-support.js';
-import { type Account, type Identity, signUp } from './support.js';
+import { type Account, anAdmin, type Identity, signUp } from './support.js';
 
 let identity: Identity & { issuer: string };
 beforeAll(async () => {
@@ -142,7 +142,7 @@ describe('OpenID Connect: refresh tokens', () => {
     const suspended = await identity.app.inject({
       method: 'PATCH',
       url: `/api/identity/admin/users/${account.userId}`,
-      headers: { 'x-emporium-role': 'admin' },
+      headers: (await anAdmin(identity)).headers,
       payload: { suspended: true },
     });
     expect(suspended.statusCode).toBe(200);

@@ -12,7 +12,7 @@ import {
   startIdentityWithOidc,
   tokenRequest,
 } from './oidc-support.js';
-import { AS_ADMIN, type Identity, signUp } from './support.js';
+import { anAdmin, type Identity, signUp } from './support.js';
 
 let identity: Identity & { issuer: string };
 beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('OpenID Connect: authorization code with PKCE', () => {
     const patched = await identity.app.inject({
       method: 'PATCH',
       url: `/api/identity/admin/users/${account.userId}`,
-      headers: AS_ADMIN,
+      headers: (await anAdmin(identity)).headers,
       payload: { roles: ['customer', 'support'], region: 'eu-west', refundLimit: { amount: 5000, currency: 'EUR' } },
     });
     expect(patched.statusCode, patched.body).toBe(200);

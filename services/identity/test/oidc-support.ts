@@ -32,6 +32,7 @@ export const oidcEnv = (port: number, overrides: Record<string, string> = {}) =>
   IDENTITY_ISSUER: `http://127.0.0.1:${port}/oidc`,
   IDENTITY_OIDC_JWKS: JSON.stringify({ keys: [anEs256Key()] }),
   IDENTITY_OIDC_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+  IDENTITY_OIDC_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   IDENTITY_OIDC_CLIENTS: JSON.stringify([
     {
       client_id: STOREFRONT.id,
@@ -63,12 +64,30 @@ export const oidcEnv = (port: number, overrides: Record<string, string> = {}) =>
   ...overrides,
 });
 
-/** The identity service with the provider mounted at /oidc, listening on a port its issuer names. */
-export async function startIdentityWithOidc(overrides: Record<string, string> = {}): Promise<Identity & { issuer: string }> {
+/**
+ * The identity service with the provider mounted at /oidc, listening on a port its issuer names.
+ * `trustOwnIssuer`: its own routes accept access tokens of its own provider (aud identity), as in
+ * the whole system, instead of the test issuer's. `backchannelLogoutUri`: the storefront registers it.
+ */
+export async function startIdentityWithOidc(
+  overrides: Record<string, string> = {},
+  options: { trustOwnIssuer?: boolean; backchannelLogoutUri?: string } = {},
+): Promise<Identity & { issuer: string }> {
   const port = await freePort();
   const env = oidcEnv(port, overrides);
-  const identity = await startIdentity(env);
-  return Object.assign(identity, { issuer: env.IDENTITY_ISSUER });
+  const issuer = env.IDENTITY_ISSUER;
+  if (options.backchannelLogoutUri) {
+    const clients = JSON.parse(env.IDENTITY_OIDC_CLIENTS) as { client_id: string }[];
+    const withUri = clients.map((c) =>
+      c.client_id === STOREFRONT.id ? { ...c, backchannel_logout_uri: options.backchannelLogoutUri } : c,
+    );
+    env.IDENTITY_OIDC_CLIENTS = JSON.stringify(withUri);
+  }
+  const trust: Record<string, string> = options.trustOwnIssuer
+    ? { AUTH_ISSUER: issuer, AUTH_JWKS_URL: `${issuer}/jwks`, AUTH_AUDIENCE: 'identity' }
+    : {};
+  const identity = await startIdentity({ ...env, ...trust });
+  return Object.assign(identity, { issuer });
 }
 
 interface Cookie {

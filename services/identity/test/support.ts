@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { sql } from '@emporium/db';
 import { createLogger } from '@emporium/observability';
-import { startTestService, type TestService, uniqueName } from '@emporium/testing';
+import { bearerFor, startTestService, type TestService, uniqueName } from '@emporium/testing';
 import { expect } from 'vitest';
 import { type IdentityConfig, type IdentityDatabase, identityModule } from '../src/index.js';
 
@@ -23,9 +23,6 @@ export async function startIdentity(env: Record<string, string> = {}): Promise<I
   const service = await startTestService(identityModule, { ...FAST_HASHING, LOG_LEVEL: 'trace', ...env }, { logger });
   return Object.assign(service, { logs });
 }
-
-export const AS_ADMIN = { 'x-emporium-role': 'admin' };
-export const AS_SUPPORT = { 'x-emporium-role': 'support' };
 
 /** A strong password no other test uses. */
 export const aPassword = () => `Correct-${uniqueName('horse')}-battery`;
@@ -84,3 +81,33 @@ export async function auditOf(identity: Identity, subject: { userId?: string; em
     ORDER BY at, id`.execute(identity.ctx.db);
   return rows.rows;
 }
+
+export type Role = 'customer' | 'support' | 'merchandiser' | 'admin';
+
+/**
+ * A real account of ours holding `roles` (written to the table as an admin's change would be; the
+ * first admin of a system is seeded the same way), with an access token for identity naming it,
+ * from the test issuer the service trusts. `token` overrides what the TOKEN says (e.g. suspended),
+ * to test what happens when token and table disagree.
+ */
+export async function aUser(
+  identity: Identity,
+  roles: Role[] = ['customer'],
+  options: { region?: string; token?: { roles?: Role[]; suspended?: boolean } } = {},
+): Promise<Account & { headers: Record<string, string> }> {
+  const account = await signUp(identity);
+  await sql`UPDATE users SET roles = ${roles}::text[], region = ${options.region ?? null} WHERE id = ${account.userId}`.execute(
+    identity.ctx.db,
+  );
+  const headers = await bearerFor(identity.name, {
+    roles: options.token?.roles ?? roles,
+    sub: account.userId,
+    ...(options.region ? { region: options.region } : {}),
+    suspended: options.token?.suspended ?? false,
+  });
+  return { ...account, headers };
+}
+
+export const anAdmin = (identity: Identity) => aUser(identity, ['admin']);
+
+export const withToken = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@emporium/config';
 import { databaseUrl, ensureDatabase, migrate } from '@emporium/db';
 import { createDb } from '@emporium/db';
+import { rotateKeysCommand } from '@emporium/identity';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
 import { invariantsCommand } from './invariants.js';
@@ -78,6 +79,8 @@ async function main(): Promise<number> {
           return databaseUrl(serverUrl, databaseName(service));
         },
         amqp: { url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
+        // Each service its own database role and broker user (least-privilege.ts), made with rabbitmqctl.
+        leastPrivilege: process.env.RABBITMQCTL ? { rabbitmqctl: process.env.RABBITMQCTL } : {},
         portBase,
         logLevel: values['log-level'],
         demo: true,
@@ -119,9 +122,16 @@ async function main(): Promise<number> {
     case 'config-docs':
       process.stdout.write(configReference());
       return 0;
+    case 'rotate-keys':
+      // One rotation of identity's signing keys (DATABASE_URL of identity, IDENTITY_OIDC_KEY_ENCRYPTION_KEY);
+      // the running replicas pick it up without a restart.
+      return rotateKeysCommand(process.env, {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
     default:
       process.stderr.write(
-        'usage: emporium start [--clean] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs\n',
+        'usage: emporium start [--clean] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs | rotate-keys (with DATABASE_URL, IDENTITY_OIDC_KEY_ENCRYPTION_KEY)\n',
       );
       return 64;
   }

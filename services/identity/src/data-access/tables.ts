@@ -7,6 +7,7 @@ export interface IdentityDatabase {
   login_failures: LoginFailuresTable;
   audit_log: AuditLogTable;
   oidc_payloads: OidcPayloadsTable;
+  addresses: AddressesTable;
 }
 
 export interface UsersTable {
@@ -37,6 +38,8 @@ export interface SessionsTable {
   revoked_reason: string | null;
   user_agent: string | null;
   ip: string | null;
+  /** The OpenID provider's session (its `uid`) this one was opened with, for a login through /oidc; else null. */
+  oidc_session_uid: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LoginFailuresTable {
@@ -50,7 +53,7 @@ export interface LoginFailuresTable {
 export interface AuditLogTable {
   id: string;
   at: Date;
-  /** A user id, or 'system' (the internal role seam carries no user id yet). */
+  /** The user who acted (the admin's id from a verified access token), or 'system' for a refused login (who typed it is unknown). */
   actor: string;
   subject_user_id: string | null;
   action: string;
@@ -71,4 +74,19 @@ export interface OidcPayloadsTable {
   uid: string | null;
   expires_at: Date | null;
   consumed_at: Date | null;
+}
+
+/** A customer's saved shipping address. */
+export interface AddressesTable {
+  id: string;
+  user_id: string;
+  name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postal_code: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  created_at: Date;
+  updated_at: Date;
 }

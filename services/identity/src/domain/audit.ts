@@ -13,6 +13,9 @@ export const AUDIT_ACTIONS = {
   refundLimitChanged: 'user.refund_limit_changed',
   suspended: 'user.suspended',
   reinstated: 'user.reinstated',
+  addressAdded: 'address.added',
+  addressChanged: 'address.changed',
+  addressRemoved: 'address.removed',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
@@ -27,9 +30,15 @@ export const ACCOUNT_ACTIVITY_ACTIONS: readonly AuditAction[] = [
   AUDIT_ACTIONS.passwordChangeFailed,
   AUDIT_ACTIONS.sessionRevoked,
   AUDIT_ACTIONS.sessionsRevokedAll,
+  AUDIT_ACTIONS.addressAdded,
+  AUDIT_ACTIONS.addressChanged,
+  AUDIT_ACTIONS.addressRemoved,
 ];
 
-/** 'system' until the caller of an admin route is a verified user (the role seam names no user). */
+/**
+ * Who acted: a user id — the user themselves, or the admin named by the verified access token's
+ * `sub` — or 'system' only for a refused login, whose typist is not known.
+ */
 export type Actor = string | 'system';
 
 export interface AuditEntry {

@@ -18,11 +18,20 @@ export const rateLimited = (retryAfterSeconds: number) =>
 
 export const accountSuspended = () => new AppError('account_suspended', 'This account is suspended', 403);
 
-export const unauthenticated = () => new AppError('unauthenticated', 'This action needs a signed-in session', 401);
+export const unauthenticated = () =>
+  new AppError('unauthenticated', 'This action needs a signed-in session or an access token of a known user', 401);
 
 export const currentPasswordInvalid = () => new AppError('current_password_invalid', 'The current password is wrong', 403);
 
 export const sessionNotFound = (id: string) => notFound('session_not_found', `You have no session with the id ${id}`);
+
+export const addressNotFound = (id: string) => notFound('address_not_found', `You have no address with the id ${id}`);
+
+export const tooManyAddresses = (max: number) =>
+  conflict('too_many_addresses', `You have ${max} saved addresses, the most there may be; remove one first`);
+
+export const unknownCountry = (code: string) =>
+  unprocessable('unknown_country', `${code} is not an ISO 3166-1 alpha-2 country code`, { field: 'country' });
 
 export const userNotFound = (id: string) => notFound('user_not_found', `No user has the id ${id}`);
 

@@ -27,7 +27,14 @@ export interface LoggedIn {
  *    and the account's failures and starts a session; a suspended account → 403 (only after the
  *    right password, so suspension is not disclosed to guessers).
  */
-export async function login(deps: IdentityDeps, input: { email: string; password: string }, client: Client): Promise<LoggedIn> {
+export async function login(
+  deps: IdentityDeps,
+  input: { email: string; password: string },
+  client: Client,
+  /** A login on the OpenID provider's page, for this client: noted in the audit entries. */
+  through?: { clientId: string },
+): Promise<LoggedIn> {
+  const via = through ? { via: 'oidc', clientId: through.clientId } : {};
   const key = emailKey(input.email);
   const now = deps.now();
   let reservation: string;
@@ -49,7 +56,9 @@ export async function login(deps: IdentityDeps, input: { email: string; password
     const user = found && (await lockUserForUpdate(trx, found.id));
     // The actor of a refused attempt is whoever typed it: not known, so 'system'.
     const audit = (action: AuditAction, details: Record<string, unknown>, actor = 'system') =>
-      appendAudit(trx, [auditEntry(deps.newId, at, { actor, subjectUserId: user?.id ?? null, action, details, ip: client.ip })]);
+      appendAudit(trx, [
+        auditEntry(deps.newId, at, { actor, subjectUserId: user?.id ?? null, action, details: { ...details, ...via }, ip: client.ip }),
+      ]);
     if (!user || !ok || user.passwordHash !== found.passwordHash) {
       await audit(AUDIT_ACTIONS.loginFailed, user ? { reason: 'wrong_password' } : { reason: 'unknown_account', email: key });
       return { kind: 'failed' as const };

@@ -24,6 +24,8 @@ export async function startSession(
     revokedAt: null,
     userAgent: client.userAgent?.slice(0, 512) ?? null,
     ip: client.ip,
+    // A login through the OpenID provider is tied to the provider's session when it begins (provider-session.ts).
+    providerSessionUid: null,
   };
   const secret = newSessionSecret();
   await insertSession(trx, session, hashSessionSecret(secret));

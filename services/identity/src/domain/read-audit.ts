@@ -1,7 +1,10 @@
+import { authorize } from '@emporium/auth';
 import { findAuditPage } from '../data-access/audit-repository.js';
 import { ACCOUNT_ACTIVITY_ACTIONS, type AuditEntry } from './audit.js';
+import { type Caller, principalOfCaller } from './caller.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import type { IdentityDeps } from './deps.js';
+import { identityPolicy } from '../policy.js';
 
 export interface Page {
   limit: number;
@@ -27,15 +30,21 @@ async function readPage(
   );
 }
 
-/** The user's own account activity (logins, failed logins, password changes, sessions ended), newest first. */
-export function readAccountActivity(deps: IdentityDeps, userId: string, page: Page): Promise<AuditPage> {
-  return readPage(deps, page, { subjectUserId: userId, actions: ACCOUNT_ACTIVITY_ACTIONS });
+/**
+ * The caller's own account activity (sign-up, logins, failed logins, logouts, password changes,
+ * sessions ended, addresses), newest first. Admin decisions about them stay in the admin log.
+ */
+export async function readAccountActivity(deps: IdentityDeps, caller: Caller, page: Page): Promise<AuditPage> {
+  authorize(identityPolicy(principalOfCaller(caller)), 'read', 'Activity', { userId: caller.user.id });
+  return readPage(deps, page, { subjectUserId: caller.user.id, actions: ACCOUNT_ACTIVITY_ACTIONS });
 }
 
 /** The whole audit log for admins, newest first, optionally about one user or of one action. */
-export function readAuditLog(
+export async function readAuditLog(
   deps: IdentityDeps,
+  caller: Caller,
   page: Page & { subjectUserId?: string | undefined; action?: string | undefined },
 ): Promise<AuditPage> {
+  authorize(identityPolicy(principalOfCaller(caller)), 'read', 'AuditLog');
   return readPage(deps, page, { subjectUserId: page.subjectUserId, actions: page.action ? [page.action] : undefined });
 }

@@ -1,26 +1,38 @@
 import { inTransaction } from '@emporium/db';
 import { appendAudit } from '../data-access/audit-repository.js';
-import { revokeSessionsOfUser } from '../data-access/sessions-repository.js';
 import { AUDIT_ACTIONS, auditEntry } from './audit.js';
-import type { Authenticated } from './authenticate-session.js';
+import { auditVia, type Caller } from './caller.js';
 import type { Client, IdentityDeps } from './deps.js';
+import { endSessions, type SessionsEnded } from './end-sessions.js';
 
-/** "Sign out everywhere": ends every session of the caller, the current one included. */
-export async function revokeAllSessions(deps: IdentityDeps, auth: Authenticated, client: Client): Promise<{ revoked: number }> {
+/**
+ * "Sign out everywhere": ends every session of the caller, the current one included, with every
+ * session at the OpenID provider and every grant (refresh tokens, offline ones too) of the account.
+ */
+export async function revokeAllSessions(
+  deps: IdentityDeps,
+  caller: Caller,
+  client: Client,
+): Promise<{ revoked: number; ended: SessionsEnded }> {
   const at = deps.now();
-  const revoked = await inTransaction(deps.db, async (trx) => {
-    const ids = await revokeSessionsOfUser(trx, auth.user.id, 'revoked_all', at);
+  const ended = await inTransaction(deps.db, async (trx) => {
+    const ended = await endSessions(trx, caller.user.id, 'revoked_all', at, { except: null });
     await appendAudit(trx, [
       auditEntry(deps.newId, at, {
-        actor: auth.user.id,
-        subjectUserId: auth.user.id,
+        actor: caller.user.id,
+        subjectUserId: caller.user.id,
         action: AUDIT_ACTIONS.sessionsRevokedAll,
-        details: { revokedSessions: ids.length },
+        details: {
+          revokedSessions: ended.revoked.length,
+          singleSignOnSessions: ended.providerSessions.length,
+          grantsRevoked: ended.grantsRevoked,
+          ...auditVia(caller),
+        },
         ip: client.ip,
       }),
     ]);
-    return ids.length;
+    return ended;
   });
-  deps.metrics.sessionsRevoked(revoked);
-  return { revoked };
+  deps.metrics.sessionsRevoked(ended.revoked.length);
+  return { revoked: ended.revoked.length, ended };
 }

@@ -11,6 +11,11 @@ export interface Session {
   revokedAt: Date | null;
   userAgent: string | null;
   ip: string | null;
+  /**
+   * The OpenID provider's session (its `uid`) this one stands for, when the login went through
+   * /oidc: ending either ends the other. Null for a login with /api/identity/login.
+   */
+  providerSessionUid: string | null;
 }
 
 export type RevokeReason = 'logout' | 'revoked_by_user' | 'revoked_all' | 'password_changed' | 'suspended';

@@ -23,20 +23,41 @@ export interface OidcClientConfig {
   backchannel_logout_uri?: string;
 }
 
+/** How long a signing key waits, signs and stays published (src/oidc/signing-keys.ts). */
+export interface KeyLifetimes {
+  /** A `next` key is published at least this long before it may sign. */
+  publishAheadSeconds: number;
+  /** A scheduled rotation happens this long after the current key began to sign. */
+  rotationSeconds: number;
+  /** A retired key stays published this long: the longest token lifetime, the replicas' poll and a leeway. */
+  retentionSeconds: number;
+}
+
 /** The provider's settings, checked at start: a wrong value names its variable. */
 export interface OidcSettings {
   issuer: string;
   /** Where the provider is mounted in this app: the issuer's path (e.g. `/oidc`). */
   mountPath: string;
+  /** Keys to import into the key table (IDENTITY_OIDC_JWKS, optional): the first signs when no key does yet. */
   keys: SigningKey[];
+  /** AES-256-GCM key of the private keys at rest. */
+  keyEncryptionKey: Buffer;
+  keyLifetimes: KeyLifetimes;
+  /** How often each replica reads the key set and rebuilds its provider on a change. */
+  keyPollIntervalMs: number;
   cookieKeys: string[];
   clients: OidcClientConfig[];
   audiences: string[];
   accessTokenTtlSeconds: number;
+  /** ID tokens, and the logout tokens of back-channel logout. */
+  idTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   sessionTtlSeconds: number;
   trustProxy: boolean;
 }
+
+/** Lifetime of ID tokens (and logout tokens): the longest-lived tokens a signing key signs. */
+export const ID_TOKEN_TTL_SECONDS = 3_600;
 
 /** Resource indicator (RFC 8707) of a service; the token's `aud` is the service's name. */
 export const resourceOf = (audience: string) => `urn:emporium:${audience}`;
@@ -70,6 +91,7 @@ function parseKeys(raw: string): SigningKey[] {
   const kids = new Set<string>();
   return jwks.keys.map((key: SigningKey, i: number) => {
     if (typeof key.kid !== 'string' || key.kid.length === 0) throw new ConfigError(V, `key ${i} has no kid`);
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(key.kid)) throw new ConfigError(V, `key ${i}: a kid has 1 to 128 letters, digits, _ or -`);
     if (kids.has(key.kid)) throw new ConfigError(V, `kid ${key.kid} appears twice`);
     kids.add(key.kid);
     const okAlg =
@@ -83,6 +105,39 @@ function parseKeys(raw: string): SigningKey[] {
     }
     return key;
   });
+}
+
+/** IDENTITY_OIDC_KEY_ENCRYPTION_KEY: exactly 32 bytes, base64 or base64url. */
+export function parseKeyEncryptionKey(raw: string | undefined): Buffer {
+  const V = 'IDENTITY_OIDC_KEY_ENCRYPTION_KEY';
+  if (raw === undefined)
+    throw new ConfigError(V, 'is required when IDENTITY_ISSUER is set (32 random bytes, base64: openssl rand -base64 32)');
+  const trimmed = raw.trim();
+  const key = Buffer.from(trimmed, 'base64');
+  // The value is a secret: never echo it.
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed) || key.length !== 32) throw new ConfigError(V, 'must be 32 bytes in base64 or base64url');
+  return key;
+}
+
+/** The key lifecycle's durations, from the settings that bound them (also read by the rotate-keys command). */
+export function keyLifetimesOf(config: {
+  IDENTITY_OIDC_KEY_PUBLISH_AHEAD_SECONDS: number;
+  IDENTITY_OIDC_KEY_ROTATION_SECONDS: number;
+  IDENTITY_OIDC_KEY_RETENTION_LEEWAY_SECONDS: number;
+  IDENTITY_OIDC_KEY_POLL_INTERVAL_MS: number;
+  IDENTITY_OIDC_ACCESS_TOKEN_TTL_SECONDS: number;
+}): KeyLifetimes {
+  // A replica that has not yet seen a rotation still signs with the retired key for up to one poll:
+  // its tokens, too, must verify until they expire.
+  const retentionSeconds =
+    Math.max(config.IDENTITY_OIDC_ACCESS_TOKEN_TTL_SECONDS, ID_TOKEN_TTL_SECONDS) +
+    Math.ceil(config.IDENTITY_OIDC_KEY_POLL_INTERVAL_MS / 1000) +
+    config.IDENTITY_OIDC_KEY_RETENTION_LEEWAY_SECONDS;
+  return {
+    publishAheadSeconds: config.IDENTITY_OIDC_KEY_PUBLISH_AHEAD_SECONDS,
+    rotationSeconds: config.IDENTITY_OIDC_KEY_ROTATION_SECONDS,
+    retentionSeconds,
+  };
 }
 
 function parseClients(raw: string): OidcClientConfig[] {
@@ -127,14 +182,20 @@ export function oidcSettingsOf(config: ConfigOf<IdentityConfig>): OidcSettings |
     throw new ConfigError('IDENTITY_OIDC_COOKIE_KEYS', 'every key must have at least 32 characters');
   const audiences = config.IDENTITY_OIDC_AUDIENCES;
   if (audiences.some((a) => !/^[a-z][a-z0-9-]*$/.test(a))) throw new ConfigError('IDENTITY_OIDC_AUDIENCES', 'must be service names');
+  const keys = config.IDENTITY_OIDC_JWKS === undefined ? [] : parseKeys(config.IDENTITY_OIDC_JWKS);
+  const clients = parseClients(need('IDENTITY_OIDC_CLIENTS', config.IDENTITY_OIDC_CLIENTS));
   return {
     issuer: `${parsed.origin}${mountPath}`,
     mountPath,
-    keys: parseKeys(need('IDENTITY_OIDC_JWKS', config.IDENTITY_OIDC_JWKS)),
+    keys,
+    keyEncryptionKey: parseKeyEncryptionKey(config.IDENTITY_OIDC_KEY_ENCRYPTION_KEY),
+    keyLifetimes: keyLifetimesOf(config),
+    keyPollIntervalMs: config.IDENTITY_OIDC_KEY_POLL_INTERVAL_MS,
     cookieKeys,
-    clients: parseClients(need('IDENTITY_OIDC_CLIENTS', config.IDENTITY_OIDC_CLIENTS)),
+    clients,
     audiences,
     accessTokenTtlSeconds: config.IDENTITY_OIDC_ACCESS_TOKEN_TTL_SECONDS,
+    idTokenTtlSeconds: ID_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: config.IDENTITY_OIDC_REFRESH_TOKEN_TTL_SECONDS,
     sessionTtlSeconds: config.IDENTITY_OIDC_SESSION_TTL_SECONDS,
     trustProxy: config.IDENTITY_TRUSTED_PROXY_HOPS > 0,

@@ -1,12 +1,31 @@
 import { problems, type ServiceApp } from '@emporium/service';
+import { myAccount } from '../../domain/admin-users.js';
 import { changePassword } from '../../domain/change-password.js';
 import type { IdentityDeps } from '../../domain/deps.js';
 import { login } from '../../domain/login.js';
 import { signUp } from '../../domain/sign-up.js';
-import { clientOf, requireSession } from './caller.js';
-import { ChangePasswordBody, ChangePasswordView, LoginBody, LoginView, SessionHeaders, SignedUpView, SignUpBody } from './schemas.js';
+import { addressRoutes } from './addresses.js';
+import { clientOf, requireCaller } from './caller.js';
+import { sendLogoutNotices } from './logout-notices.js';
+import {
+  AccountView,
+  CallerHeaders,
+  ChangePasswordBody,
+  ChangePasswordView,
+  LoginBody,
+  LoginView,
+  SignedUpView,
+  SignUpBody,
+} from './schemas.js';
+import { accountView } from './views.js';
 
-/** Sign-up, login and password change: the routes anyone (or the signed-in user) calls. */
+const CALLER_PROBLEMS = { 401: 'unauthenticated, invalid_token', 403: 'forbidden (a service token, or a suspended account)' };
+
+/**
+ * Sign-up and login (anyone), and the signed-in user's own account: reading it, changing the
+ * password, saved addresses. There is no route by which users change their own roles or
+ * attributes: only an admin changes them, and never their own.
+ */
 export function accountRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: number): void {
   app.post(
     '/api/identity/signup',
@@ -70,15 +89,18 @@ export function accountRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: 
     {
       schema: {
         tags: ['account'],
-        summary: "Change the signed-in user's password; ends every other session",
-        headers: SessionHeaders,
+        summary: "Change the signed-in user's password; ends every other session everywhere",
+        description:
+          'The session the request came with stays; with an access token every session ends (the app signs in again), and so ' +
+          'does every refresh token of the account.',
+        headers: CallerHeaders,
         body: ChangePasswordBody,
         response: {
           200: ChangePasswordView,
           ...problems({
             400: 'validation_failed',
-            401: 'unauthenticated',
-            403: 'current_password_invalid',
+            401: 'unauthenticated, invalid_token',
+            403: 'current_password_invalid; forbidden (a service token, or a suspended account)',
             422: 'weak_password',
             429: 'rate_limited (counts with failed logins of the account; Retry-After)',
           }),
@@ -86,8 +108,25 @@ export function accountRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: 
       },
     },
     async (request) => {
-      const auth = await requireSession(deps, request);
-      return changePassword(deps, auth, request.body, clientOf(request, trustedHops));
+      const caller = await requireCaller(deps, request);
+      const { revokedSessions, ended } = await changePassword(deps, caller, request.body, clientOf(request, trustedHops));
+      sendLogoutNotices(app, ended.providerSessions);
+      return { revokedSessions };
     },
   );
+
+  app.get(
+    '/api/identity/me',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'My account: e-mail, name, roles, region (read only)',
+        headers: CallerHeaders,
+        response: { 200: AccountView, ...problems(CALLER_PROBLEMS) },
+      },
+    },
+    async (request) => accountView(myAccount(await requireCaller(deps, request))),
+  );
+
+  addressRoutes(app, deps, trustedHops);
 }

@@ -1,20 +1,25 @@
 import { problems, requireRole, type ServiceApp } from '@emporium/service';
+import { describeEntry } from '../../domain/activity.js';
 import { getUser, listUsers } from '../../domain/admin-users.js';
 import type { IdentityDeps } from '../../domain/deps.js';
 import { readAuditLog } from '../../domain/read-audit.js';
 import { updateUser } from '../../domain/update-user.js';
-import { clientOf } from './caller.js';
+import { clientOf, requireTokenCaller } from './caller.js';
+import { sendLogoutNotices } from './logout-notices.js';
 import { AdminHeaders, AuditPageView, AuditQuery, UserPageView, UserParams, UserPatchBody, UserView, UsersQuery } from './schemas.js';
 import { auditView, userView } from './views.js';
 
 /**
- * User management and the audit log: admins only, through the platform's temporary role seam
- * (platform/service access.ts). That seam names no user, so the audit log records these changes
- * with actor 'system' and `via: role-header` until JWT verification gives the admin's id.
+ * User management and the audit log, for admins: a verified access token for identity whose user
+ * holds the role admin — in the token (the `requireRole` hook, before the body is read) and in
+ * our table now (the policy, domain/policy.ts). The admin's id is the actor of every change.
  */
 export function adminRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: number): void {
   const admins = requireRole('admin');
-  const denied = { 401: 'unauthenticated', 403: 'forbidden' };
+  const denied = {
+    401: 'unauthenticated, invalid_token',
+    403: 'forbidden (not an admin, a suspended one, or an admin changing their own account)',
+  };
 
   app.get(
     '/api/identity/admin/users',
@@ -29,7 +34,7 @@ export function adminRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: nu
       },
     },
     async (request) => {
-      const page = await listUsers(deps, request.query);
+      const page = await listUsers(deps, await requireTokenCaller(deps, request), request.query);
       return { items: page.items.map(userView), nextCursor: page.nextCursor };
     },
   );
@@ -46,7 +51,7 @@ export function adminRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: nu
         response: { 200: UserView, ...problems({ 400: 'validation_failed', ...denied, 404: 'user_not_found' }) },
       },
     },
-    async (request) => userView(await getUser(deps, request.params.id)),
+    async (request) => userView(await getUser(deps, await requireTokenCaller(deps, request), request.params.id)),
   );
 
   app.patch(
@@ -55,22 +60,22 @@ export function adminRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: nu
       onRequest: admins,
       schema: {
         tags: ['admin'],
-        summary: 'Change roles, region, refund limit or suspension',
-        description: 'Each change is an audit entry committed with it; suspending ends every session of the user.',
+        summary: "Change another user's roles, region, refund limit or suspension",
+        description:
+          'Each change is an audit entry (actor: the admin; details: from, to) committed with it; suspending ends every session of ' +
+          'the user everywhere. Unknown properties → 400. An admin cannot change their own account (403).',
         headers: AdminHeaders,
         params: UserParams,
         body: UserPatchBody,
         response: { 200: UserView, ...problems({ 400: 'validation_failed, empty_patch', ...denied, 404: 'user_not_found' }) },
       },
     },
-    async (request) =>
-      userView(
-        await updateUser(deps, request.params.id, request.body, {
-          actor: 'system',
-          via: 'role-header',
-          client: clientOf(request, trustedHops),
-        }),
-      ),
+    async (request) => {
+      const caller = await requireTokenCaller(deps, request);
+      const { user, ended } = await updateUser(deps, request.params.id, request.body, { caller, client: clientOf(request, trustedHops) });
+      sendLogoutNotices(app, ended.providerSessions);
+      return userView(user);
+    },
   );
 
   app.get(
@@ -86,8 +91,8 @@ export function adminRoutes(app: ServiceApp, deps: IdentityDeps, trustedHops: nu
       },
     },
     async (request) => {
-      const page = await readAuditLog(deps, request.query);
-      return { items: page.items.map(auditView), nextCursor: page.nextCursor };
+      const page = await readAuditLog(deps, await requireTokenCaller(deps, request), request.query);
+      return { items: page.items.map((e) => auditView(e, describeEntry(e))), nextCursor: page.nextCursor };
     },
   );
 }

@@ -1,5 +1,7 @@
+import { authenticate } from '@emporium/service';
 import type { FastifyRequest } from 'fastify';
-import { type Authenticated, authenticateSession } from '../../domain/authenticate-session.js';
+import { authenticateSession } from '../../domain/authenticate-session.js';
+import { type Caller, callerOfToken } from '../../domain/caller.js';
 import type { Client, IdentityDeps } from '../../domain/deps.js';
 import { unauthenticated } from '../../domain/errors.js';
 
@@ -19,11 +21,31 @@ export function clientOf(request: FastifyRequest, trustedHops: number): Client {
 
 const SESSION_SCHEME = /^Session\s+(\S+)\s*$/i;
 
-/** The caller's session from `Authorization: Session <secret>`; none or a dead one → 401 unauthenticated. */
-export async function requireSession(deps: IdentityDeps, request: FastifyRequest): Promise<Authenticated> {
+/**
+ * The caller of one of the user's own routes, by either credential:
+ * - `Authorization: Session <secret>` from /api/identity/login: none of ours, revoked, expired or
+ *   a suspended user → 401 `unauthenticated`;
+ * - `Authorization: Bearer <access token>` for identity, verified here (platform access.ts): none
+ *   → 401 `unauthenticated`, a bad one → 401 `invalid_token`, a service's → 403, a user unknown
+ *   to us → 401, suspended (in the token or in our table) → 403 `forbidden`.
+ * Nothing a gateway adds as a header is trusted.
+ */
+export async function requireCaller(deps: IdentityDeps, request: FastifyRequest): Promise<Caller> {
   const header = request.headers.authorization;
   const secret = typeof header === 'string' ? SESSION_SCHEME.exec(header)?.[1] : undefined;
-  const auth = secret ? await authenticateSession(deps, secret) : undefined;
-  if (!auth) throw unauthenticated();
-  return auth;
+  if (secret !== undefined) {
+    const auth = await authenticateSession(deps, secret);
+    if (!auth) throw unauthenticated();
+    return { user: auth.user, sessionId: auth.session.id, via: 'session', tokenId: null, clientId: null };
+  }
+  return callerOfToken(deps, await authenticate(request));
+}
+
+/**
+ * The caller of an admin route: an access token only (the route's `requireRole('admin')` hook has
+ * already refused anyone whose token is not an admin's). Whether they are an admin NOW is the
+ * policy's decision, on our table (domain/policy.ts).
+ */
+export async function requireTokenCaller(deps: IdentityDeps, request: FastifyRequest): Promise<Caller> {
+  return callerOfToken(deps, await authenticate(request));
 }

@@ -6,8 +6,10 @@ import type { InteractionDetails } from 'oidc-provider';
 import { Type } from 'typebox';
 import type { IdentityDeps } from '../../domain/deps.js';
 import { login } from '../../domain/login.js';
+import { LOGIN_SESSION } from '../../domain/provider-session.js';
 import type { OidcSettings } from '../../oidc/settings.js';
 import { clientOf } from './caller.js';
+import { installLogoutNotices } from './logout-notices.js';
 import { consentPage, loginPage, PAGE_HEADERS } from './oidc-pages.js';
 
 const LoginForm = Type.Object(
@@ -39,6 +41,7 @@ export async function oidcRoutes(
   trustedHops: number,
 ): Promise<void> {
   const mount = settings.mountPath;
+  installLogoutNotices(app, provider, app.log);
   const firstParty = new Set(settings.clients.filter((c) => c.first_party).map((c) => c.client_id));
 
   const interactionOf = async (request: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply): Promise<InteractionDetails> => {
@@ -94,8 +97,11 @@ export async function oidcRoutes(
         const details = await interactionOf(request, reply);
         if (details.prompt.name !== 'login') throw interactionExpired();
         try {
-          const { user } = await login(deps, request.body, clientOf(request, trustedHops));
-          return finish(request, reply, { login: { accountId: user.id } });
+          const clientId = String(details.params.client_id);
+          const { user, session } = await login(deps, request.body, clientOf(request, trustedHops), { clientId });
+          // The provider's session begins when the interaction resumes; findAccount then ties ours to it
+          // (oidc/provider.ts, domain/provider-session.ts) by this id (public, not the session's secret).
+          return finish(request, reply, { login: { accountId: user.id }, [LOGIN_SESSION]: session.id });
         } catch (error) {
           if (!(error instanceof AppError) || !LOGIN_REFUSALS[error.code]) throw error;
           if (error.code === 'rate_limited') reply.header('retry-after', String(error.details?.retryAfterSeconds ?? 1));

@@ -53,8 +53,12 @@ export const LoginView = Type.Object(
 export const ChangePasswordBody = Type.Object({ current: Password, new: Password }, strict);
 export const ChangePasswordView = Type.Object({ revokedSessions: Type.Integer({ minimum: 0 }) }, strict);
 
-export const SessionHeaders = Type.Object({
-  authorization: Type.Optional(Type.String({ description: '`Session <sessionId>` from login (the gateway/OIDC will carry it later)' })),
+export const CallerHeaders = Type.Object({
+  authorization: Type.Optional(
+    Type.String({
+      description: '`Session <sessionId>` from login, or `Bearer <access token>` for identity (aud identity, from the OpenID provider)',
+    }),
+  ),
 });
 
 export const SessionParams = Type.Object(
@@ -72,6 +76,9 @@ export const SessionView = Type.Object(
     absoluteExpiresAt: Timestamp,
     userAgent: Type.Union([Type.String(), Type.Null()]),
     ip: Type.Union([Type.String(), Type.Null()]),
+    singleSignOn: Type.Boolean({
+      description: 'Opened by a login through the OpenID provider (/oidc): ending it signs its apps out too',
+    }),
   },
   strict,
 );
@@ -87,9 +94,10 @@ export const AuditEntryView = Type.Object(
   {
     id: Uuid,
     at: Timestamp,
-    actor: Type.String({ description: "A user id, or 'system'" }),
+    actor: Type.String({ description: "The user who acted (an admin's id for admin changes), or 'system' for a refused login" }),
     subjectUserId: Type.Union([Uuid, Type.Null()]),
     action: Type.String({ examples: ['login.succeeded'] }),
+    summary: Type.String({ description: 'The entry in plain words', examples: ['Signed in with your password'] }),
     details: Type.Record(Type.String(), Type.Unknown()),
     ip: Type.Union([Type.String(), Type.Null()]),
   },
@@ -128,8 +136,8 @@ export const Money = Type.Object(
 );
 
 export const AdminHeaders = Type.Object({
-  'x-emporium-role': Type.Optional(
-    Type.String({ description: 'Temporary internal seam until JWT verification: admin. The gateway strips it.' }),
+  authorization: Type.Optional(
+    Type.String({ description: '`Bearer <access token>` for identity of a user who is an admin (role admin, now, in our table)' }),
   ),
 });
 
@@ -166,6 +174,55 @@ export const UserPatchBody = Type.Object(
   { ...strict, description: 'Only what changes; each change is one audit entry' },
 );
 
+// ---- the caller's own account and addresses
+
+export const AccountView = Type.Object(
+  {
+    id: Uuid,
+    email: Type.String(),
+    name: Type.Union([Type.String(), Type.Null()]),
+    roles: Type.Array(Role),
+    region: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+  },
+  strict,
+);
+
+const AddressText = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '\\S', description });
+
+/** The whole address: POST creates it, PUT replaces it. No id, owner or dates: those are the service's. */
+export const AddressBody = Type.Object(
+  {
+    name: AddressText(200, 'Who receives the parcel'),
+    line1: AddressText(200, 'Street and number'),
+    line2: Type.Optional(Type.Union([AddressText(200, 'Flat, floor, care of…'), Type.Null()])),
+    city: AddressText(100, 'City'),
+    postalCode: AddressText(20, 'Postal code'),
+    country: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 country code', examples: ['DE'] }),
+  },
+  { ...strict, description: 'Unknown properties (userId, customerId, id…) are refused with 400' },
+);
+
+export const AddressParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Id of one of my addresses' }) }, strict);
+
+export const AddressView = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    line1: Type.String(),
+    line2: Type.Union([Type.String(), Type.Null()]),
+    city: Type.String(),
+    postalCode: Type.String(),
+    country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  strict,
+);
+export const AddressList = Type.Object({ items: Type.Array(AddressView) }, strict);
+
 export type UserView = Static<typeof UserView>;
+export type AccountView = Static<typeof AccountView>;
+export type AddressView = Static<typeof AddressView>;
 export type SessionView = Static<typeof SessionView>;
 export type AuditEntryView = Static<typeof AuditEntryView>;

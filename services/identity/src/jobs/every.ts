@@ -1,0 +1,31 @@
+import type { Logger } from '@emporium/observability';
+import type { BackgroundJob } from '@emporium/service';
+
+/**
+ * Runs `work` again `intervalMs` after each run ends (never two runs at once). A failed run is
+ * logged and the loop goes on. stop() waits for the run in progress.
+ */
+export function every(name: string, intervalMs: number, work: () => Promise<unknown>, logger: Logger): BackgroundJob {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = work()
+        .then(
+          () => undefined,
+          (error: unknown) => logger.error({ err: error, job: name }, 'background job failed; it runs again at its next interval'),
+        )
+        .finally(schedule);
+    }, intervalMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
