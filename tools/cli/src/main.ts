@@ -7,6 +7,7 @@ import { createDb } from '@emporium/db';
 import { rotateKeysCommand } from '@emporium/identity';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
+import { tokenCommand } from './dev-secrets.js';
 import { invariantsCommand } from './invariants.js';
 import { parkedCommand } from './parked.js';
 import { BROKER_DATABASE, databaseName, SERVICES, SYSTEM } from './services.js';
@@ -122,6 +123,8 @@ async function main(): Promise<number> {
     case 'config-docs':
       process.stdout.write(configReference());
       return 0;
+    case 'token':
+      return tokenCommand(positionals, path.resolve(values['data-dir']), portBase);
     case 'rotate-keys':
       // One rotation of identity's signing keys (DATABASE_URL of identity, IDENTITY_OIDC_KEY_ENCRYPTION_KEY);
       // the running replicas pick it up without a restart.
@@ -131,7 +134,7 @@ async function main(): Promise<number> {
       });
     default:
       process.stderr.write(
-        'usage: emporium start [--clean] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs | rotate-keys (with DATABASE_URL, IDENTITY_OIDC_KEY_ENCRYPTION_KEY)\n',
+        'usage: emporium start [--clean] | token customer <id> [service] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs | rotate-keys (with DATABASE_URL, IDENTITY_OIDC_KEY_ENCRYPTION_KEY)\n',
       );
       return 64;
   }
