@@ -1,14 +1,38 @@
-import type { ServiceModule } from '@emporium/service';
-import { buildGatewayApp } from './app.js';
+import type { BackgroundJob, ServiceModule } from '@emporium/service';
+import { bffMetrics, buildGatewayApp, type GatewayContext } from './app.js';
 import { gatewayConfig } from './config.js';
+import { gatewayMigrations } from './data-access/migrations/index.js';
+import type { GatewayDatabase } from './data-access/tables.js';
+import { purgeExpired } from './domain/purge.js';
 
 export { gatewayConfig, type GatewayConfig } from './config.js';
 export { upstreamsOf, type Upstream } from './upstreams.js';
+export { gatewayMigrations, type GatewayDatabase };
 
-/** The gateway owns no database and no messages: it routes public requests to the services. */
-export const gatewayModule: ServiceModule<unknown, typeof gatewayConfig> = {
+/** Expired sign-ins and sessions already answer 401; their rows are deleted this often. */
+const PURGE_INTERVAL_MS = 5 * 60_000;
+
+function purgeJob(ctx: GatewayContext): BackgroundJob {
+  const deps = { db: ctx.db, now: () => new Date(), metrics: bffMetrics(ctx.metrics) };
+  const timer = setInterval(() => {
+    purgeExpired(deps).catch((error) => ctx.logger.warn({ err: error }, 'purging expired sessions failed'));
+  }, PURGE_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: async () => clearInterval(timer),
+  };
+}
+
+/**
+ * The gateway: the one public entry. It routes /api/<service>/* to the services, checks bearer
+ * tokens at the edge, and is the backend-for-frontend of the storefront and the admin console
+ * (sign-in through identity's OpenID provider; sessions and their tokens in its own database).
+ */
+export const gatewayModule: ServiceModule<GatewayDatabase, typeof gatewayConfig> = {
   name: 'gateway',
-  description: "Emporium's one public entry: routes /api/<service>/* to the services",
+  description: "Emporium's one public entry: routes /api/<service>/* to the services; sign-in and sessions for the browser apps",
   configSchema: gatewayConfig,
+  migrations: gatewayMigrations,
   buildApp: buildGatewayApp,
+  jobs: (ctx) => [purgeJob(ctx)],
 };

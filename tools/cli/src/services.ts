@@ -20,6 +20,10 @@ export interface SystemSecrets {
   oidcJwks: string;
   /** Keys signing the OpenID provider's cookies. */
   oidcCookieKeys: string[];
+  /** Encrypts identity's signing keys at rest (AES-256-GCM, 32 bytes base64). */
+  oidcKeyEncryptionKey: string;
+  /** Encrypts the tokens the gateway keeps for browser sessions (AES-256-GCM, 32 bytes base64url). */
+  gatewayTokenKey: string;
   /** Client secrets at the issuer, by client id (the gateway's two apps, the example third party, services). */
   clientSecrets: Record<'storefront' | 'admin-console' | 'partner-app' | 'orders', string>;
 }
@@ -35,6 +39,8 @@ export function newSecrets(): SystemSecrets {
     partnerSecret: whsec(),
     oidcJwks: JSON.stringify({ keys: [signingKey] }),
     oidcCookieKeys: [secret(), secret()],
+    oidcKeyEncryptionKey: randomBytes(32).toString('base64'),
+    gatewayTokenKey: randomBytes(32).toString('base64url'),
     clientSecrets: { storefront: secret(), 'admin-console': secret(), 'partner-app': secret(), orders: secret() },
   };
 }
@@ -65,6 +71,9 @@ export function oidcClientsOf(l: Links): object[] {
     grant_types: ['authorization_code', 'refresh_token'],
     redirect_uris: [`${gateway}${path}/auth/callback`],
     post_logout_redirect_uris: [`${gateway}${path}/`],
+    // OIDC Back-Channel Logout: the provider tells the gateway (at its internal address) when a
+    // single sign-on session ends, and the gateway ends that user's session of this app.
+    backchannel_logout_uri: `${gateway}${path}/auth/backchannel-logout`,
     first_party: true,
   });
   return [
@@ -168,6 +177,7 @@ export const SYSTEM: SystemEntry[] = [
       IDENTITY_ISSUER: issuerOf(l),
       IDENTITY_OIDC_JWKS: l.secrets.oidcJwks,
       IDENTITY_OIDC_COOKIE_KEYS: l.secrets.oidcCookieKeys.join(','),
+      IDENTITY_OIDC_KEY_ENCRYPTION_KEY: l.secrets.oidcKeyEncryptionKey,
       IDENTITY_OIDC_CLIENTS: JSON.stringify(oidcClientsOf(l)),
     }),
   },
@@ -183,6 +193,14 @@ export const SYSTEM: SystemEntry[] = [
       PAYMENTS_URL: l.url('payments'),
       NOTIFICATIONS_URL: l.url('notifications'),
       IDENTITY_URL: l.url('identity'),
+      // The backend-for-frontend: public URL (redirect URIs), the issuer at its internal address, its two clients.
+      BFF_PUBLIC_URL: l.url('gateway'),
+      BFF_ISSUER_INTERNAL_URL: `${l.url('identity')}/oidc`,
+      BFF_STOREFRONT_CLIENT_SECRET: l.secrets.clientSecrets.storefront,
+      BFF_ADMIN_CLIENT_SECRET: l.secrets.clientSecrets['admin-console'],
+      BFF_TOKEN_KEYS: l.secrets.gatewayTokenKey,
+      // The system's tools (tests, the load generator, the benchmark) drive the gateway from one address.
+      GATEWAY_RATE_LIMIT_MAX: '100000',
     }),
   },
 ];

@@ -6,7 +6,8 @@ import { catalogModule } from '@emporium/catalog';
 import { gatewayModule } from '@emporium/gateway';
 import { createLogger } from '@emporium/observability';
 import { type RunningService, startService } from '@emporium/service';
-import { createTestDatabase, startTestService, type TestService, waitFor } from '@emporium/testing';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, startTestService, type TestService, testAuthEnv, waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('gateway → catalog over HTTP', () => {
@@ -24,6 +25,11 @@ describe('gateway → catalog over HTTP', () => {
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
+        DATABASE_URL: await createTestDatabase('gateway'),
+        ...(await testAuthEnv()),
+        BFF_STOREFRONT_CLIENT_SECRET: randomBytes(32).toString('base64url'),
+        BFF_ADMIN_CLIENT_SECRET: randomBytes(32).toString('base64url'),
+        BFF_TOKEN_KEYS: randomBytes(32).toString('base64url'),
         CATALOG_URL: catalog.url,
         UPSTREAM_TIMEOUT_MS: '500',
         UPSTREAM_DEADLINE_MS: '1000',
