@@ -1,7 +1,8 @@
 import { waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AS_ADMIN,
+  ADMIN,
+  asAdmin,
   aConfirmedOrder,
   aPartner,
   confirmed,
@@ -81,10 +82,15 @@ describe('webhook delivery under faults', () => {
       const retry = await rig.service.app.inject({
         method: 'POST',
         url: `/api/notifications/deliveries/${webhook.id}/retry`,
-        headers: AS_ADMIN,
+        headers: await asAdmin(rig.service),
       });
       expect(retry.statusCode, retry.body).toBe(200);
-      expect(retry.json()).toMatchObject({ id: webhook.id, status: 'pending', attempts: 0 });
+      expect(retry.json()).toMatchObject({
+        id: webhook.id,
+        status: 'pending',
+        attempts: 0,
+        replays: [{ requestedBy: ADMIN.sub, requestedAt: expect.any(String) }],
+      });
       await waitFor(async () => (await deliveriesOf(rig, order.orderId)).find((r) => r.id === webhook.id)?.status === 'delivered', {
         description: 'the replayed delivery',
       });
@@ -95,7 +101,7 @@ describe('webhook delivery under faults', () => {
       const again = await rig.service.app.inject({
         method: 'POST',
         url: `/api/notifications/deliveries/${webhook.id}/retry`,
-        headers: AS_ADMIN,
+        headers: await asAdmin(rig.service),
       });
       expect({ status: again.statusCode, code: again.json().code }).toEqual({ status: 409, code: 'delivery_not_parked' });
     } finally {

@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { uniqueName, waitFor } from '@emporium/testing';
+import { type TestCaller, uniqueName, waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AS_ADMIN,
-  AS_SUPPORT,
-  aCancellation,
-  aConfirmedOrder,
-  asCustomer,
-  cancelled,
-  confirmed,
-  feedOf,
-  type Rig,
-  startRig,
-} from './support.js';
+import { ADMIN, aCancellation, aConfirmedOrder, as, cancelled, confirmed, feedOf, type Rig, SUPPORT, startRig } from './support.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -22,8 +11,10 @@ afterAll(async () => {
   await rig?.close();
 });
 
-const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string> = {}, payload?: object) =>
-  rig.service.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+/** A request as `caller` (a token for this service), or with no token at all. */
+const inject = async (method: 'GET' | 'POST' | 'DELETE', url: string, caller?: TestCaller, payload?: object) =>
+  rig.service.app.inject({ method, url, headers: caller ? await as(rig.service, caller) : {}, ...(payload ? { payload } : {}) });
+const customer = (customerId: string): TestCaller => ({ customer: customerId });
 
 const expectProblem = (res: { statusCode: number; json(): any; headers: Record<string, unknown> }, status: number, code: string) => {
   expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
@@ -61,19 +52,19 @@ describe('the customer feed', () => {
       { description: 'the feed entry' },
     );
 
-    const read = await inject('POST', `/api/notifications/${entry!.id}/read`, asCustomer(order.customerId));
+    const read = await inject('POST', `/api/notifications/${entry!.id}/read`, customer(order.customerId));
     expect(read.statusCode).toBe(200);
     expect(read.json()).toMatchObject({ id: entry!.id, readAt: expect.any(String) });
-    const again = await inject('POST', `/api/notifications/${entry!.id}/read`, asCustomer(order.customerId));
+    const again = await inject('POST', `/api/notifications/${entry!.id}/read`, customer(order.customerId));
     expect(again.json().readAt).toBe(read.json().readAt);
 
     expectProblem(
-      await inject('POST', `/api/notifications/${entry!.id}/read`, asCustomer(uniqueName('mallory'))),
+      await inject('POST', `/api/notifications/${entry!.id}/read`, customer(uniqueName('mallory'))),
       404,
       'notification_not_found',
     );
     expectProblem(
-      await inject('POST', `/api/notifications/${randomUUID()}/read`, asCustomer(order.customerId)),
+      await inject('POST', `/api/notifications/${randomUUID()}/read`, customer(order.customerId)),
       404,
       'notification_not_found',
     );
@@ -94,16 +85,16 @@ describe('the customer feed', () => {
     expect(second.nextCursor).toBeNull();
     expect(new Set([...first.items, ...second.items].map((e) => e.orderId))).toEqual(new Set(orders.map((o) => o.orderId)));
 
-    expect((await inject('GET', '/api/notifications?limit=100', asCustomer(customerId))).statusCode).toBe(200);
-    expectProblem(await inject('GET', '/api/notifications?limit=101', asCustomer(customerId)), 400, 'validation_failed');
-    expectProblem(await inject('GET', '/api/notifications?limit=0', asCustomer(customerId)), 400, 'validation_failed');
-    expectProblem(await inject('GET', '/api/notifications?cursor=bm90LWEtY3Vyc29y', asCustomer(customerId)), 400, 'invalid_cursor');
+    expect((await inject('GET', '/api/notifications?limit=100', customer(customerId))).statusCode).toBe(200);
+    expectProblem(await inject('GET', '/api/notifications?limit=101', customer(customerId)), 400, 'validation_failed');
+    expectProblem(await inject('GET', '/api/notifications?limit=0', customer(customerId)), 400, 'validation_failed');
+    expectProblem(await inject('GET', '/api/notifications?cursor=bm90LWEtY3Vyc29y', customer(customerId)), 400, 'invalid_cursor');
   });
 
-  it('when nobody is signed in, or the caller is not a customer, then the feed answers 401', async () => {
+  it('when nobody is signed in, then the feed answers 401; a caller who is not a customer has no feed (403)', async () => {
     expectProblem(await inject('GET', '/api/notifications'), 401, 'unauthenticated');
-    expectProblem(await inject('GET', '/api/notifications', AS_ADMIN), 401, 'unauthenticated');
     expectProblem(await inject('POST', `/api/notifications/${randomUUID()}/read`), 401, 'unauthenticated');
+    expectProblem(await inject('GET', '/api/notifications', ADMIN), 403, 'forbidden');
   });
 });
 
@@ -112,22 +103,22 @@ describe('the partner endpoint registry (admin)', () => {
 
   it('when nobody is signed in, then every admin route answers 401; a customer or support gets 403', async () => {
     const body = { partner: 'acme', url: 'https://partner.test/hooks' };
-    for (const [headers, status, code] of [
-      [{}, 401, 'unauthenticated'],
-      [asCustomer(uniqueName('cust')), 403, 'forbidden'],
-      [AS_SUPPORT, 403, 'forbidden'],
+    for (const [caller, status, code] of [
+      [undefined, 401, 'unauthenticated'],
+      [customer(uniqueName('cust')), 403, 'forbidden'],
+      [SUPPORT, 403, 'forbidden'],
     ] as const) {
-      expectProblem(await inject('POST', endpoints, headers, body), status, code);
-      expectProblem(await inject('GET', endpoints, headers), status, code);
-      expectProblem(await inject('DELETE', `${endpoints}/${randomUUID()}`, headers), status, code);
-      expectProblem(await inject('GET', '/api/notifications/deliveries', headers), status, code);
-      expectProblem(await inject('POST', `/api/notifications/deliveries/${randomUUID()}/retry`, headers), status, code);
+      expectProblem(await inject('POST', endpoints, caller, body), status, code);
+      expectProblem(await inject('GET', endpoints, caller), status, code);
+      expectProblem(await inject('DELETE', `${endpoints}/${randomUUID()}`, caller), status, code);
+      expectProblem(await inject('GET', '/api/notifications/deliveries', caller), status, code);
+      expectProblem(await inject('POST', `/api/notifications/deliveries/${randomUUID()}/retry`, caller), status, code);
     }
   });
 
   it('when an admin registers an endpoint without a secret, then one is made and shown once; the list never shows it', async () => {
     const partner = uniqueName('acme').replace(/_/g, '-');
-    const res = await inject('POST', endpoints, AS_ADMIN, { partner, url: 'https://partner.test/hooks/orders' });
+    const res = await inject('POST', endpoints, ADMIN, { partner, url: 'https://partner.test/hooks/orders' });
     expect(res.statusCode).toBe(201);
     const created = res.json();
     expect(created).toMatchObject({
@@ -138,41 +129,48 @@ describe('the partner endpoint registry (admin)', () => {
     });
     expect(res.headers.location).toBe(`${endpoints}/${created.id}`);
 
-    const list = await inject('GET', endpoints, AS_ADMIN);
-    expect(list.json().items).toContainEqual({ id: created.id, partner, url: created.url, source: 'api', createdAt: created.createdAt });
+    const list = await inject('GET', endpoints, ADMIN);
+    expect(list.json().items).toContainEqual({
+      id: created.id,
+      partner,
+      url: created.url,
+      source: 'api',
+      createdAt: created.createdAt,
+      createdBy: ADMIN.sub,
+    });
     expect(list.body).not.toContain(created.secret);
   });
 
   it('when an admin gives the secret, then it is kept; the same partner and URL again → 409 endpoint_exists', async () => {
     const partner = uniqueName('globex').replace(/_/g, '-');
     const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-    const res = await inject('POST', endpoints, AS_ADMIN, { partner, url: 'http://127.0.0.1:9/hooks', secret });
+    const res = await inject('POST', endpoints, ADMIN, { partner, url: 'http://127.0.0.1:9/hooks', secret });
     expect(res.json().secret).toBe(secret);
-    expectProblem(await inject('POST', endpoints, AS_ADMIN, { partner, url: 'http://127.0.0.1:9/hooks' }), 409, 'endpoint_exists');
+    expectProblem(await inject('POST', endpoints, ADMIN, { partner, url: 'http://127.0.0.1:9/hooks' }), 409, 'endpoint_exists');
   });
 
   it('when the body is not valid, then it answers 400', async () => {
-    expectProblem(await inject('POST', endpoints, AS_ADMIN, { partner: 'Bad Name', url: 'https://p.test' }), 400, 'validation_failed');
-    expectProblem(await inject('POST', endpoints, AS_ADMIN, { partner: 'acme', url: 'ftp://p.test' }), 400, 'validation_failed');
+    expectProblem(await inject('POST', endpoints, ADMIN, { partner: 'Bad Name', url: 'https://p.test' }), 400, 'validation_failed');
+    expectProblem(await inject('POST', endpoints, ADMIN, { partner: 'acme', url: 'ftp://p.test' }), 400, 'validation_failed');
     expectProblem(
-      await inject('POST', endpoints, AS_ADMIN, { partner: 'acme', url: 'https://p.test', secret: 'hunter2' }),
+      await inject('POST', endpoints, ADMIN, { partner: 'acme', url: 'https://p.test', secret: 'hunter2' }),
       400,
       'validation_failed',
     );
     expectProblem(
-      await inject('POST', endpoints, AS_ADMIN, { partner: 'acme', url: 'https://p.test', id: randomUUID() }),
+      await inject('POST', endpoints, ADMIN, { partner: 'acme', url: 'https://p.test', id: randomUUID() }),
       400,
       'validation_failed',
     );
-    expectProblem(await inject('POST', endpoints, AS_ADMIN, { partner: 'acme', url: 'https://user:pw@p.test/h' }), 400, 'invalid_url');
+    expectProblem(await inject('POST', endpoints, ADMIN, { partner: 'acme', url: 'https://user:pw@p.test/h' }), 400, 'invalid_url');
   });
 
   it('when an admin removes an endpoint, then it leaves the list, and removing it again → 404', async () => {
     const partner = uniqueName('initech').replace(/_/g, '-');
-    const { id } = (await inject('POST', endpoints, AS_ADMIN, { partner, url: 'https://partner.test/x' })).json();
-    expect((await inject('DELETE', `${endpoints}/${id}`, AS_ADMIN)).statusCode).toBe(204);
-    expect((await inject('GET', endpoints, AS_ADMIN)).json().items.map((e: { id: string }) => e.id)).not.toContain(id);
-    expectProblem(await inject('DELETE', `${endpoints}/${id}`, AS_ADMIN), 404, 'endpoint_not_found');
+    const { id } = (await inject('POST', endpoints, ADMIN, { partner, url: 'https://partner.test/x' })).json();
+    expect((await inject('DELETE', `${endpoints}/${id}`, ADMIN)).statusCode).toBe(204);
+    expect((await inject('GET', endpoints, ADMIN)).json().items.map((e: { id: string }) => e.id)).not.toContain(id);
+    expectProblem(await inject('DELETE', `${endpoints}/${id}`, ADMIN), 404, 'endpoint_not_found');
   });
 });
 
@@ -185,6 +183,7 @@ describe('the OpenAPI document', () => {
       '/api/notifications/deliveries/{id}/retry',
       '/api/notifications/endpoints',
       '/api/notifications/endpoints/{id}',
+      '/api/notifications/{id}',
       '/api/notifications/{id}/read',
     ]);
   });

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { OrdersOrderConfirmedV1 } from '@emporium/contracts';
-import { createTestDatabase, spawnTs, startTestService, uniqueName, waitFor } from '@emporium/testing';
+import { createTestDatabase, spawnTs, startTestService, testAuthEnv, uniqueName, waitFor } from '@emporium/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationsModule } from '../src/index.js';
 import {
-  AS_ADMIN,
+  asAdmin,
   aConfirmedOrder,
   aPartner,
   confirmed,
@@ -67,6 +67,8 @@ describe('with several replicas', () => {
     const partner = await aPartner(rig);
     const child = spawnTs(path.join(import.meta.dirname, 'worker-child.ts'), {
       ...FAST,
+      // The service checks access tokens: the child trusts this process's test issuer (it is sent none here).
+      ...(await testAuthEnv()),
       CHILD_SERVICE_NAME: uniqueName('notifications_child'),
       DATABASE_URL: rig.service.ctx.db.url,
       // The child needs no messages (it only sends): an empty broker of its own.
@@ -125,7 +127,9 @@ describe('partner endpoints from the configuration', () => {
       { ...FAST, SMTP_URL: rig.sink.smtpUrl, NOTIFICATIONS_PARTNER_ENDPOINTS: `${partner}|${rig.receiver.hookUrl(partner)}|${secret}` },
     );
     try {
-      const list = (await service.app.inject({ method: 'GET', url: '/api/notifications/endpoints', headers: AS_ADMIN })).json();
+      const list = (
+        await service.app.inject({ method: 'GET', url: '/api/notifications/endpoints', headers: await asAdmin(service) })
+      ).json();
       expect(list.items).toEqual([expect.objectContaining({ partner, url: rig.receiver.hookUrl(partner), source: 'config' })]);
 
       const order = aConfirmedOrder();
@@ -142,7 +146,7 @@ describe('partner endpoints from the configuration', () => {
       const del = await service.app.inject({
         method: 'DELETE',
         url: `/api/notifications/endpoints/${list.items[0].id}`,
-        headers: AS_ADMIN,
+        headers: await asAdmin(service),
       });
       expect({ status: del.statusCode, code: del.json().code }).toEqual({ status: 409, code: 'endpoint_managed_by_config' });
     } finally {

@@ -3,16 +3,19 @@ import { OrdersOrderCancelledV1, OrdersOrderConfirmedV1, PaymentsRefundSucceeded
 import { createEnvelope, type DataOf, type Envelope, type MessageDefinition } from '@emporium/messaging';
 import { type RunningPartnerReceiver, startPartnerReceiver } from '@emporium/sandbox-partner-webhooks';
 import { type RunningSmtpSink, startSmtpSink } from '@emporium/sandbox-smtp-sink';
-import { startTestService, type TestService, uniqueName, waitFor } from '@emporium/testing';
+import { bearerFor, startTestService, type TestCaller, type TestService, uniqueName, waitFor } from '@emporium/testing';
 import { expect } from 'vitest';
 import { type NotificationsConfig, type NotificationsDatabase, notificationsModule } from '../src/index.js';
 
 export type Notifications = TestService<NotificationsDatabase, NotificationsConfig>;
 
-/** The temporary access seam (see @emporium/service access.ts). */
-export const AS_ADMIN = { 'x-emporium-role': 'admin' };
-export const AS_SUPPORT = { 'x-emporium-role': 'support' };
-export const asCustomer = (customerId: string) => ({ 'x-emporium-customer-id': customerId });
+/** The `Authorization: Bearer` header of a caller, with a token for this service (its name is the audience). */
+export const as = (service: Notifications, caller: TestCaller): Promise<Record<string, string>> => bearerFor(service.name, caller);
+
+export const ADMIN = { roles: ['admin'], sub: 'usr_admin_ada' } satisfies TestCaller;
+export const SUPPORT = { roles: ['support'], sub: 'usr_support_sam', region: 'eu' } satisfies TestCaller;
+export const asAdmin = (service: Notifications) => as(service, ADMIN);
+export const asCustomer = (service: Notifications, customerId: string) => as(service, { customer: customerId });
 
 /**
  * A retry schedule in milliseconds and a quick poll, so faults play out in a test's time. The send
@@ -140,7 +143,7 @@ export async function aPartner(rig: Rig, name = uniqueName('p').replace(/_/g, '-
   const res = await rig.service.app.inject({
     method: 'POST',
     url: '/api/notifications/endpoints',
-    headers: AS_ADMIN,
+    headers: await asAdmin(rig.service),
     payload: { partner: name, url },
   });
   expect(res.statusCode, res.body).toBe(201);
@@ -158,7 +161,7 @@ export async function removePartner(rig: Rig, partner: Partner): Promise<void> {
   const res = await rig.service.app.inject({
     method: 'DELETE',
     url: `/api/notifications/endpoints/${partner.endpointId}`,
-    headers: AS_ADMIN,
+    headers: await asAdmin(rig.service),
   });
   expect(res.statusCode).toBe(204);
 }
@@ -234,7 +237,11 @@ export interface FeedEntry {
 }
 
 export async function feedOf(rig: Rig, customerId: string, query = ''): Promise<{ items: FeedEntry[]; nextCursor: string | null }> {
-  const res = await rig.service.app.inject({ method: 'GET', url: `/api/notifications${query}`, headers: asCustomer(customerId) });
+  const res = await rig.service.app.inject({
+    method: 'GET',
+    url: `/api/notifications${query}`,
+    headers: await asCustomer(rig.service, customerId),
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
@@ -255,7 +262,7 @@ export async function deliveriesOf(rig: Rig, orderId: string): Promise<DeliveryR
   const res = await rig.service.app.inject({
     method: 'GET',
     url: `/api/notifications/deliveries?orderId=${orderId}&limit=100`,
-    headers: AS_ADMIN,
+    headers: await asAdmin(rig.service),
   });
   expect(res.statusCode, res.body).toBe(200);
   return res.json().items;

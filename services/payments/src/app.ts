@@ -9,6 +9,7 @@ import type { PaymentsDatabase } from './data-access/tables.js';
 import type { PaymentsDeps, PaymentsMetrics } from './domain/deps.js';
 import { createWebhookVerifier } from './domain/handle-webhook.js';
 import { adminRoutes } from './entry-points/http/admin.js';
+import { customerRoutes } from './entry-points/http/customer.js';
 import { webhookRoutes } from './entry-points/http/webhooks.js';
 import { startOperationWorker } from './entry-points/jobs/operation-worker.js';
 import { startReconciliationJob } from './entry-points/jobs/reconciliation-job.js';
@@ -96,7 +97,7 @@ function wiringOf(ctx: PaymentsContext): Wiring {
   return wiring;
 }
 
-/** The payments HTTP app: admin views and refunds, and the provider's webhooks. It never listens. */
+/** The payments HTTP app: admin views and refunds, the customer's view, the provider's webhooks. It never listens. */
 export async function buildPaymentsApp(ctx: PaymentsContext): Promise<ServiceApp> {
   const { deps, verifier } = wiringOf(ctx);
   const app = await ctx.createApp();
@@ -107,6 +108,7 @@ export async function buildPaymentsApp(ctx: PaymentsContext): Promise<ServiceApp
     if (!app.server.listening) reply.header('connection', 'close');
   });
   adminRoutes(app, deps);
+  customerRoutes(app, deps);
   await webhookRoutes(app, deps, verifier);
   return app;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AS_ADMIN, AS_SUPPORT, aCapturedOrder, expectProblem, type Harness, providerLedger, startHarness } from './support/payments.js';
+import { aCapturedOrder, as, asAdmin, expectProblem, type Harness, providerLedger, SUPPORT, startHarness } from './support/payments.js';
 
 let h: Harness;
 let orderId: string;
@@ -10,9 +10,12 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const get = (url: string, headers: Record<string, string> = AS_ADMIN) => h.payments.app.inject({ method: 'GET', url, headers });
+const get = async (url: string, headers?: Record<string, string>) =>
+  h.payments.app.inject({ method: 'GET', url, headers: headers ?? (await asAdmin(h.payments)) });
 const postRefund = (id: string, body: object, headers: Record<string, string>) =>
   h.payments.app.inject({ method: 'POST', url: `/api/payments/orders/${id}/refunds`, headers, payload: body });
+/** An admin's headers with an Idempotency-Key. */
+const adminWithKey = async (key: string) => ({ ...(await asAdmin(h.payments)), 'idempotency-key': key });
 
 describe('admin routes: role admin only', () => {
   it.each([
@@ -20,7 +23,7 @@ describe('admin routes: role admin only', () => {
     ['GET', '/api/payments/ledger'],
     ['GET', '/api/payments/reconciliation/findings'],
     ['POST', '/api/payments/orders/00000000-0000-4000-8000-000000000000/refunds'],
-  ])('when %s %s is called without a role, then 401; as a customer or support, then 403', async (method, url) => {
+  ])('when %s %s is called without a token, then 401; as a customer or support, then 403', async (method, url) => {
     const call = (headers: Record<string, string>) =>
       h.payments.app.inject({
         method: method as 'GET',
@@ -29,8 +32,8 @@ describe('admin routes: role admin only', () => {
         ...(method === 'POST' ? { payload: { amount: 1 } } : {}),
       });
     expectProblem(await call({}), 401, 'unauthenticated');
-    expectProblem(await call({ 'x-emporium-customer-id': 'cust-1' }), 403, 'forbidden');
-    expectProblem(await call(AS_SUPPORT), 403, 'forbidden');
+    expectProblem(await call(await as(h.payments, { customer: 'cust-1' })), 403, 'forbidden');
+    expectProblem(await call(await as(h.payments, SUPPORT)), 403, 'forbidden');
   });
 
   it('when an admin reads an order’s payment, then it shows the payment, its operations with their keys, and the ledger; never the card token', async () => {
@@ -68,12 +71,12 @@ describe('admin routes: role admin only', () => {
 
 describe('POST /api/payments/orders/:orderId/refunds', () => {
   it('when no Idempotency-Key is sent, then 400 idempotency_key_required', async () => {
-    expectProblem(await postRefund(orderId, { amount: 100 }, AS_ADMIN), 400, 'idempotency_key_required');
+    expectProblem(await postRefund(orderId, { amount: 100 }, await asAdmin(h.payments)), 400, 'idempotency_key_required');
   });
 
   it('when an admin refunds with a key, then 202, the provider refunds once, the same key answers the same refund, another amount with it → 422', async () => {
     const key = `refund-${randomUUID()}`;
-    const first = await postRefund(orderId, { amount: 2_000, reason: 'damaged in transit' }, { ...AS_ADMIN, 'idempotency-key': key });
+    const first = await postRefund(orderId, { amount: 2_000, reason: 'damaged in transit' }, await adminWithKey(key));
     expect(first.statusCode).toBe(202);
     const refund = first.json();
     expect(refund).toMatchObject({ orderId, origin: 'admin', amount: { amount: 2_000, currency: 'EUR' }, reason: 'damaged in transit' });
@@ -81,30 +84,26 @@ describe('POST /api/payments/orders/:orderId/refunds', () => {
     const published = await h.replies.next(orderId, 'payments.refund.succeeded.v1');
     expect(published.data).toMatchObject({ refundId: refund.refundId, amount: { amount: 2_000, currency: 'EUR' } });
 
-    const again = await postRefund(orderId, { amount: 2_000 }, { ...AS_ADMIN, 'idempotency-key': key });
+    const again = await postRefund(orderId, { amount: 2_000 }, await adminWithKey(key));
     expect(again.statusCode).toBe(202);
     expect(again.json()).toMatchObject({ refundId: refund.refundId, status: 'succeeded', providerRefundId: expect.stringMatching(/^re_/) });
     expect((await providerLedger(h, orderId)).refunds.map((r) => r.amount)).toEqual([2_000]);
 
-    expectProblem(await postRefund(orderId, { amount: 2_500 }, { ...AS_ADMIN, 'idempotency-key': key }), 422, 'idempotency_key_reused');
+    expectProblem(await postRefund(orderId, { amount: 2_500 }, await adminWithKey(key)), 422, 'idempotency_key_reused');
     const view = (await get(`/api/payments/orders/${orderId}`)).json();
     expect(view.refunds).toEqual([expect.objectContaining({ refundId: refund.refundId, status: 'succeeded' })]);
     expect(view.payment.refunded).toEqual({ amount: 2_000, currency: 'EUR' });
   });
 
   it('when the refund is more than what is left, then 422 refund_exceeds_capture and nothing is reserved', async () => {
-    const res = await postRefund(orderId, { amount: 1_000_000 }, { ...AS_ADMIN, 'idempotency-key': `k-${randomUUID()}` });
+    const res = await postRefund(orderId, { amount: 1_000_000 }, await adminWithKey(`k-${randomUUID()}`));
     expectProblem(res, 422, 'refund_exceeds_capture');
     expect((await get(`/api/payments/orders/${orderId}`)).json().payment.refundPending).toEqual({ amount: 0, currency: 'EUR' });
   });
 
   it('when the order has no payment, then 404; when the body has unknown properties, then 400', async () => {
-    expectProblem(await postRefund(randomUUID(), { amount: 5 }, { ...AS_ADMIN, 'idempotency-key': 'k-2' }), 404, 'payment_not_found');
-    expectProblem(
-      await postRefund(orderId, { amount: 5, status: 'succeeded' }, { ...AS_ADMIN, 'idempotency-key': 'k-3' }),
-      400,
-      'validation_failed',
-    );
+    expectProblem(await postRefund(randomUUID(), { amount: 5 }, await adminWithKey('k-2')), 404, 'payment_not_found');
+    expectProblem(await postRefund(orderId, { amount: 5, status: 'succeeded' }, await adminWithKey('k-3')), 400, 'validation_failed');
   });
 
   it('lists its routes in the OpenAPI document', async () => {
@@ -113,6 +112,7 @@ describe('POST /api/payments/orders/:orderId/refunds', () => {
       expect.arrayContaining([
         '/api/payments/orders/{orderId}',
         '/api/payments/orders/{orderId}/refunds',
+        '/api/payments/my/orders/{orderId}',
         '/api/payments/ledger',
         '/api/payments/reconciliation/findings',
         '/api/payments/webhooks/provider',

@@ -3,7 +3,7 @@ import { createDb, sql } from '@emporium/db';
 import { EmbeddedTransport, RabbitMqTransport, type Transport } from '@emporium/messaging';
 import { createLogger } from '@emporium/observability';
 import { type PaymentProviderHandle, startPaymentProvider } from '@emporium/sandbox-payment-provider';
-import { type Child, createTestDatabase, spawnTs, testAmqpUrl, testMode, uniqueName, waitFor } from '@emporium/testing';
+import { type Child, createTestDatabase, spawnTs, testAmqpUrl, testAuthEnv, testMode, uniqueName, waitFor } from '@emporium/testing';
 import { createEnvelope } from '@emporium/messaging';
 import { PaymentsAuthorizeRequestedV1, PaymentsCaptureRequestedV1 } from '@emporium/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,8 @@ describe('payments SIGKILLed between the provider’s commit and ours', () => {
     const replies = await probeReplies(transport);
     const env = {
       ...brokerEnv,
+      // Payments checks access tokens: the child trusts this process's test issuer (it is sent none here).
+      ...(await testAuthEnv()),
       TEST_SERVICE_NAME: name,
       DATABASE_URL: databaseUrl,
       PORT: '0',

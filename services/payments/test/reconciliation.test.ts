@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AS_ADMIN,
   anAuthorize,
+  asAdmin,
   authorize,
   type Harness,
   metric,
@@ -55,8 +55,9 @@ async function providerCall(path: string, key = `outside-${randomUUID()}`) {
 }
 
 const findings = async (orderId: string) =>
-  (await h.payments.app.inject({ url: `/api/payments/reconciliation/findings?orderId=${orderId}`, headers: AS_ADMIN })).json()
-    .data as any[];
+  (
+    await h.payments.app.inject({ url: `/api/payments/reconciliation/findings?orderId=${orderId}`, headers: await asAdmin(h.payments) })
+  ).json().data as any[];
 
 describe('reconciliation', () => {
   it('when the provider holds an authorization for an order we do not know, then it is voided with a recorded key, flagged and counted', async () => {

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   anAuthorize,
+  asAdmin,
   authorize,
   expectProblem,
   type Harness,
@@ -99,7 +100,7 @@ describe('a valid webhook is a hint: the intent is read again', () => {
     expect((await ourLedger(h.payments, order.orderId)).map((e) => e.kind)).toEqual(['authorization', 'capture']);
     const findings = await h.payments.app.inject({
       url: `/api/payments/reconciliation/findings?orderId=${order.orderId}`,
-      headers: { 'x-emporium-role': 'admin' },
+      headers: await asAdmin(h.payments),
     });
     expect(findings.json().data).toEqual([expect.objectContaining({ kind: 'missed_capture', action: 'recorded', providerRef: intentId })]);
   });

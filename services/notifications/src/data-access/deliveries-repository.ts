@@ -160,6 +160,8 @@ export async function countOutstanding(db: NotificationsDb): Promise<Record<'ema
 
 export interface FeedEntryRecord {
   id: string;
+  /** Whose feed it is in (what the policy decides on; not shown). */
+  customerId: string;
   kind: NotificationKind;
   orderId: string;
   title: string;
@@ -171,11 +173,12 @@ export interface FeedEntryRecord {
 }
 
 const FEED_COLUMNS = sql`
-  d.id, n.kind, n.order_id, n.feed_title, n.feed_body, d.created_at, d.read_at,
+  d.id, d.customer_id, n.kind, n.order_id, n.feed_title, n.feed_body, d.created_at, d.read_at,
   to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
 
 interface FeedRow {
   id: string;
+  customer_id: string;
   kind: NotificationKind;
   order_id: string;
   feed_title: string;
@@ -187,6 +190,7 @@ interface FeedRow {
 
 const toFeedEntry = (r: FeedRow): FeedEntryRecord => ({
   id: r.id,
+  customerId: r.customer_id,
   kind: r.kind,
   orderId: r.order_id,
   title: r.feed_title,
@@ -211,13 +215,23 @@ export async function findFeedPage(
   return rows.rows.map(toFeedEntry);
 }
 
+/** A feed entry by id, whoever's feed it is in (the caller asks the policy whether it may see it). */
+export async function findFeedEntry(db: NotificationsDb, id: string): Promise<FeedEntryRecord | undefined> {
+  const rows = await sql<FeedRow>`
+    SELECT ${FEED_COLUMNS}
+    FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+    WHERE d.id = ${id} AND d.channel = 'feed'`.execute(db);
+  const row = rows.rows[0];
+  return row && toFeedEntry(row);
+}
+
 /** Marks a feed entry of this customer read (the first reading time stays); undefined if it is not theirs. */
 export async function markFeedEntryRead(db: NotificationsDb, customerId: string, id: string): Promise<FeedEntryRecord | undefined> {
   const rows = await sql<FeedRow>`
     WITH marked AS (
       UPDATE deliveries SET read_at = coalesce(read_at, now()), updated_at = now()
       WHERE id = ${id} AND channel = 'feed' AND customer_id = ${customerId}
-      RETURNING id, notification_id, created_at, read_at
+      RETURNING id, customer_id, notification_id, created_at, read_at
     )
     SELECT ${FEED_COLUMNS} FROM marked d JOIN notifications n ON n.id = d.notification_id`.execute(db);
   const row = rows.rows[0];
@@ -242,6 +256,13 @@ export interface DeliveryView {
   deliveredAt: Date | null;
   parkedAt: Date | null;
   createdAt: Date;
+  /** Every replay of the delivery by an admin, oldest first (the audit trail). */
+  replays: DeliveryReplay[];
+}
+
+export interface DeliveryReplay {
+  requestedBy: string;
+  requestedAt: Date;
 }
 
 export async function findDeliveries(
@@ -274,6 +295,9 @@ export async function findDeliveries(
       'd.delivered_at',
       'd.parked_at',
       'd.created_at',
+      sql<{ requested_by: string; requested_at: string }[]>`coalesce((
+        SELECT json_agg(json_build_object('requested_by', r.requested_by, 'requested_at', r.requested_at) ORDER BY r.id)
+        FROM delivery_replays r WHERE r.delivery_id = d.id), '[]'::json)`.as('replays'),
     ]);
   if (q.id) query = query.where('d.id', '=', q.id);
   if (q.orderId) query = query.where('n.order_id', '=', q.orderId);
@@ -296,6 +320,7 @@ export async function findDeliveries(
     deliveredAt: r.delivered_at,
     parkedAt: r.parked_at,
     createdAt: r.created_at,
+    replays: r.replays.map((x) => ({ requestedBy: x.requested_by, requestedAt: new Date(x.requested_at) })),
   }));
 }
 
@@ -305,4 +330,16 @@ export async function requeueParked(db: NotificationsDb, id: string): Promise<bo
     UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), parked_at = NULL, updated_at = now()
     WHERE id = ${id} AND status = 'parked'`.execute(db);
   return Number(r.numAffectedRows ?? 0) === 1;
+}
+
+/** The audit row of a replay, written in the replay's transaction. */
+export async function insertDeliveryReplay(
+  db: NotificationsDb,
+  deliveryId: string,
+  by: { subject: string; tokenId: string | null },
+): Promise<void> {
+  await db
+    .insertInto('delivery_replays')
+    .values({ delivery_id: deliveryId, requested_by: by.subject, requested_token_id: by.tokenId })
+    .execute();
 }

@@ -8,26 +8,32 @@ export interface EndpointRecord {
   url: string;
   source: 'api' | 'config';
   createdAt: Date;
+  /** `sub` of the admin who registered it; null for a configured endpoint. */
+  createdBy: string | null;
 }
 
-const toRecord = (r: Pick<Selectable<PartnerEndpointsTable>, 'id' | 'partner' | 'url' | 'source' | 'created_at'>): EndpointRecord => ({
+const COLUMNS = ['id', 'partner', 'url', 'source', 'created_at', 'created_by'] as const;
+
+const toRecord = (r: Pick<Selectable<PartnerEndpointsTable>, (typeof COLUMNS)[number]>): EndpointRecord => ({
   id: r.id,
   partner: r.partner,
   url: r.url,
   source: r.source,
   createdAt: r.created_at,
+  createdBy: r.created_by,
 });
 
 /** Inserts an endpoint; false when the partner already has this URL (partner_endpoints_active_key). */
 export async function insertEndpoint(
   db: NotificationsDb,
-  e: { id: string; partner: string; url: string; secret: string; source: 'api' | 'config' },
+  e: { id: string; partner: string; url: string; secret: string; source: 'api' | 'config'; createdBy: string | null },
 ): Promise<EndpointRecord | undefined> {
+  const { createdBy, ...columns } = e;
   const row = await db
     .insertInto('partner_endpoints')
-    .values({ ...e, removed_at: null })
+    .values({ ...columns, created_by: createdBy, removed_at: null })
     .onConflict((oc) => oc.columns(['partner', 'url']).where('removed_at', 'is', null).doNothing())
-    .returning(['id', 'partner', 'url', 'source', 'created_at'])
+    .returning(COLUMNS)
     .executeTakeFirst();
   return row && toRecord(row);
 }
@@ -36,7 +42,7 @@ export async function insertEndpoint(
 export async function listActiveEndpoints(db: NotificationsDb): Promise<EndpointRecord[]> {
   const rows = await db
     .selectFrom('partner_endpoints')
-    .select(['id', 'partner', 'url', 'source', 'created_at'])
+    .select(COLUMNS)
     .where('removed_at', 'is', null)
     .orderBy('created_at')
     .orderBy('id')
@@ -60,17 +66,18 @@ export async function lockEndpointForUpdate(
 ): Promise<(EndpointRecord & { removedAt: Date | null }) | undefined> {
   const row = await db
     .selectFrom('partner_endpoints')
-    .select(['id', 'partner', 'url', 'source', 'created_at', 'removed_at'])
+    .select([...COLUMNS, 'removed_at'])
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();
   return row && { ...toRecord(row), removedAt: row.removed_at };
 }
 
-export async function markEndpointRemoved(db: NotificationsDb, id: string): Promise<void> {
+/** Marks the endpoint removed, by whom (the audit trail). */
+export async function markEndpointRemoved(db: NotificationsDb, id: string, removedBy: string): Promise<void> {
   await db
     .updateTable('partner_endpoints')
-    .set({ removed_at: sql<Date>`now()` })
+    .set({ removed_at: sql<Date>`now()`, removed_by: removedBy })
     .where('id', '=', id)
     .where('removed_at', 'is', null)
     .execute();
@@ -91,7 +98,7 @@ export async function syncConfiguredEndpoints(
       VALUES (${e.id}, ${e.partner}, ${e.url}, ${e.secret}, 'config')
       ON CONFLICT DO NOTHING`.execute(db);
     await sql`
-      UPDATE partner_endpoints p SET secret = ${e.secret}, removed_at = NULL
+      UPDATE partner_endpoints p SET secret = ${e.secret}, removed_at = NULL, removed_by = NULL
       WHERE p.id = ${e.id} AND NOT EXISTS (
         SELECT 1 FROM partner_endpoints o
         WHERE o.partner = p.partner AND o.url = p.url AND o.removed_at IS NULL AND o.id <> p.id)`.execute(db);

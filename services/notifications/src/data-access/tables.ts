@@ -7,6 +7,7 @@ export interface NotificationsDatabase {
   order_contacts: OrderContactsTable;
   notifications: NotificationsTable;
   deliveries: DeliveriesTable;
+  delivery_replays: DeliveryReplaysTable;
   outbox: OutboxTable;
   inbox: InboxTable;
 }
@@ -23,6 +24,9 @@ export interface PartnerEndpointsTable {
   source: 'api' | 'config';
   created_at: Generated<Date>;
   removed_at: Date | null;
+  /** `sub` of the admin who registered / removed it (0002); null for configured endpoints. */
+  created_by: Generated<string | null>;
+  removed_by: Generated<string | null>;
 }
 
 export interface OrderContactsTable {
@@ -65,4 +69,13 @@ export interface DeliveriesTable {
   read_at: Date | null;
   created_at: Generated<Date>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** One replay of a parked delivery by an admin (the audit trail, 0002). */
+export interface DeliveryReplaysTable {
+  id: ColumnType<number, never, never>;
+  delivery_id: string;
+  requested_by: string;
+  requested_token_id: string | null;
+  requested_at: Generated<Date>;
 }

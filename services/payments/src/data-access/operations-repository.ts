@@ -1,6 +1,6 @@
 import { type Selectable, sql } from '@emporium/db';
 import { traceCarrierOf } from '@emporium/observability';
-import type { Operation, OperationKind, Payment } from '../domain/payment.js';
+import type { Operation, OperationKind, Payment, Requester } from '../domain/payment.js';
 import { type NewPayment, paymentInsert, paymentOf } from './payments-repository.js';
 import type { PaymentOperationsTable, PaymentsDb, PaymentsTable } from './tables.js';
 
@@ -36,6 +36,7 @@ export function operationOf(row: Selectable<PaymentOperationsTable>): Operation 
     providerRef: row.provider_ref,
     failureCode: row.failure_code,
     failureReason: row.failure_reason,
+    requestedBy: row.requested_by === null ? null : { subject: row.requested_by, tokenId: row.requested_token_id },
     createdAt: row.created_at,
     completedAt: row.completed_at,
   };
@@ -56,6 +57,8 @@ export type NewOperation = Pick<
   | 'paymentMethod'
   | 'reason'
 > & {
+  /** The admin who asked (origin `admin` only; the database checks it). */
+  requestedBy?: Requester;
   /** An outcome decided before any call (e.g. nothing left to refund): recorded as ended at once. */
   settled?: { ok: true } | { ok: false; code: string; reason: string };
 };
@@ -83,6 +86,8 @@ export async function insertOperation(trx: PaymentsDb, op: NewOperation): Promis
       intent_id: op.intentId,
       payment_method: op.settled ? null : op.paymentMethod,
       reason: op.reason,
+      requested_by: op.requestedBy?.subject ?? null,
+      requested_token_id: op.requestedBy?.tokenId ?? null,
       ...traceColumns(),
       lease_owner: null,
       lease_until: null,

@@ -69,6 +69,9 @@ export interface PaymentOperationsTable {
   hinted_at: Generated<Date | null>;
   traceparent: Generated<string | null>;
   tracestate: Generated<string | null>;
+  /** Who asked for an admin operation: `sub` and `jti` of the access token (0005); null otherwise. */
+  requested_by: Generated<string | null>;
+  requested_token_id: Generated<string | null>;
   outcome_unknown: Generated<boolean>;
   last_error: string | null;
   provider_ref: string | null;

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { authorize, authorizeVisible, type Principal } from '@emporium/auth';
 import { inTransaction } from '@emporium/db';
 import { lockOperationByRefundIdForUpdate } from '../data-access/operations-repository.js';
 import { lockPaymentByOrderForUpdate } from '../data-access/payments-repository.js';
+import { paymentsPolicy } from '../policy.js';
 import type { PaymentsDeps } from './deps.js';
 import { idempotencyKeyReused, paymentNotCaptured, paymentNotFound, refundExceedsCapture } from './errors.js';
 import type { Operation } from './payment.js';
@@ -22,18 +24,26 @@ export function adminRefundIdOf(orderId: string, idempotencyKey: string): string
 /**
  * An administrator's refund: its own operation and provider key, like a refund command. The same
  * Idempotency-Key with the same amount answers the same refund; with another amount → 422.
+ *
+ * The policy decides under the payment's lock, before anything is written: a refund above the
+ * admin's refund limit (or in another currency, or by an admin without one) is 403 and records
+ * nothing. The refund row keeps who asked (the audit trail), in the same transaction.
  */
 export async function requestAdminRefund(
   deps: PaymentsDeps,
+  principal: Principal,
   orderId: string,
   idempotencyKey: string,
   amount: number,
   reason: string | undefined,
 ): Promise<Operation> {
   const refundId = adminRefundIdOf(orderId, idempotencyKey);
+  const ability = paymentsPolicy(principal);
   return inTransaction(deps.db, async (trx) => {
     const payment = await lockPaymentByOrderForUpdate(trx, orderId);
     if (!payment) throw paymentNotFound(orderId);
+    authorizeVisible(ability, 'read', 'Payment', payment, () => paymentNotFound(orderId));
+    authorize(ability, 'refund', 'Refund', { orderId, amount, currency: payment.currency });
     const existing = await lockOperationByRefundIdForUpdate(trx, refundId);
     if (existing) {
       if (existing.amount !== amount) throw idempotencyKeyReused();
@@ -49,6 +59,7 @@ export async function requestAdminRefund(
       amount: decision.amount,
       reason: reason ?? 'Refund by an administrator',
       origin: 'admin',
+      requestedBy: { subject: principal.subject, tokenId: principal.tokenId ?? null },
     });
   });
 }

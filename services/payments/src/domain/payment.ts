@@ -73,8 +73,16 @@ export interface Operation {
   providerRef: string | null;
   failureCode: string | null;
   failureReason: string | null;
+  /** Who asked for an admin operation (the audit trail); null for commands and repairs. */
+  requestedBy: Requester | null;
   createdAt: Date;
   completedAt: Date | null;
+}
+
+/** The caller behind an admin operation: `sub` and `jti` of the verified access token. */
+export interface Requester {
+  subject: string;
+  tokenId: string | null;
 }
 
 /** The provider idempotency key of an operation: derived from our id, so it is known before any call. */

@@ -4,7 +4,7 @@ import { insertOperation, lockOperationByRefundIdForUpdate } from '../data-acces
 import { lockPaymentByOrderForUpdate, savePayment } from '../data-access/payments-repository.js';
 import type { PaymentsTrx } from '../data-access/tables.js';
 import type { CommandDeps } from './deps.js';
-import { type Operation, type Payment, providerKeyOf, refundableOf } from './payment.js';
+import { type Operation, type Payment, providerKeyOf, type Requester, refundableOf } from './payment.js';
 import { refundFailed, replyOf } from './replies.js';
 
 export type RefundDecision = { ok: true; amount: number } | { ok: false; code: string; reason: string; refundable: number };
@@ -38,7 +38,7 @@ export async function reserveRefund(
   trx: PaymentsTrx,
   deps: CommandDeps,
   p: Payment,
-  refund: { refundId: string; amount: number; reason: string; origin: 'command' | 'admin' },
+  refund: { refundId: string; amount: number; reason: string } & ({ origin: 'command' } | { origin: 'admin'; requestedBy: Requester }),
 ): Promise<Operation> {
   await savePayment(trx, { ...p, refundPendingAmount: p.refundPendingAmount + refund.amount });
   const id = deps.newId();
@@ -55,6 +55,7 @@ export async function reserveRefund(
     intentId: null,
     paymentMethod: null,
     reason: refund.reason,
+    ...(refund.origin === 'admin' ? { requestedBy: refund.requestedBy } : {}),
   });
   return op!;
 }

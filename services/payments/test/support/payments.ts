@@ -8,7 +8,7 @@ import {
 import { sql } from '@emporium/db';
 import { createEnvelope, type DataOf, type Envelope, type MessageDefinition, type Transport } from '@emporium/messaging';
 import { type PaymentProviderHandle, startPaymentProvider } from '@emporium/sandbox-payment-provider';
-import { freePort, startTestService, type TestService, uniqueName, waitFor } from '@emporium/testing';
+import { bearerFor, freePort, startTestService, type TestCaller, type TestService, uniqueName, waitFor } from '@emporium/testing';
 import { expect } from 'vitest';
 import { type PaymentsConfig, type PaymentsDatabase, paymentsModule } from '../../src/index.js';
 
@@ -196,8 +196,14 @@ export async function metric(payments: Payments, name: string, labels: Record<st
   return sum;
 }
 
-export const AS_ADMIN = { 'x-emporium-role': 'admin' };
-export const AS_SUPPORT = { 'x-emporium-role': 'support' };
+/** The `Authorization: Bearer` header of a caller, with a token for this service (its name is the audience). */
+export const as = (payments: Payments, caller: TestCaller): Promise<Record<string, string>> => bearerFor(payments.name, caller);
+
+/** An admin who may refund up to 10,000.00 EUR at once (the refund limit of the token). */
+export const ADMIN: TestCaller = { roles: ['admin'], sub: 'usr_admin_ada', refundLimit: EUR(1_000_000) };
+export const SUPPORT: TestCaller = { roles: ['support'], sub: 'usr_support_sam', region: 'eu' };
+
+export const asAdmin = (payments: Payments) => as(payments, ADMIN);
 
 /** Asserts an RFC 9457 problem with its stable code. */
 export function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {

@@ -1,10 +1,14 @@
-import { requireRole, type ServiceApp } from '@emporium/service';
+import { authenticate, requireRole, type ServiceApp } from '@emporium/service';
 import type { NotificationsDb } from '../../data-access/db.js';
 import { listDeliveries, requeueDelivery } from '../../domain/operate-deliveries.js';
-import { AdminHeaders, DeliveryList, DeliveryQuery, DeliveryView, IdParams, problems } from './schemas.js';
+import { DeliveryList, DeliveryQuery, DeliveryView, IdParams, problems } from './schemas.js';
 import { deliveryView } from './views.js';
 
-/** Operators' view of deliveries and the replay of a parked one: admins only. */
+/**
+ * Operators' view of deliveries and the replay of a parked one. The hook lets only admins in
+ * (nobody → 401, anyone else → 403, before the request is read); the use cases ask the policy
+ * (policy.ts) with the verified principal, and a replay records who asked.
+ */
 export function deliveryRoutes(app: ServiceApp, db: NotificationsDb): void {
   const admins = requireRole('admin');
 
@@ -15,12 +19,11 @@ export function deliveryRoutes(app: ServiceApp, db: NotificationsDb): void {
       schema: {
         tags: ['admin'],
         summary: 'Deliveries with their status, attempts and last error, newest first',
-        headers: AdminHeaders,
         querystring: DeliveryQuery,
         response: { 200: DeliveryList, ...problems({ 400: 'validation_failed', 401: 'unauthenticated', 403: 'forbidden' }) },
       },
     },
-    async (request) => ({ items: (await listDeliveries(db, request.query)).map(deliveryView) }),
+    async (request) => ({ items: (await listDeliveries(db, await authenticate(request), request.query)).map(deliveryView) }),
   );
 
   app.post(
@@ -30,8 +33,7 @@ export function deliveryRoutes(app: ServiceApp, db: NotificationsDb): void {
       schema: {
         tags: ['admin'],
         summary: 'Send a parked delivery again',
-        description: 'Same id (Message-ID / webhook-id), fresh retry schedule.',
-        headers: AdminHeaders,
+        description: 'Same id (Message-ID / webhook-id), fresh retry schedule. The delivery keeps who asked (`replays`).',
         params: IdParams,
         response: {
           200: DeliveryView,
@@ -45,6 +47,6 @@ export function deliveryRoutes(app: ServiceApp, db: NotificationsDb): void {
         },
       },
     },
-    async (request) => deliveryView(await requeueDelivery(db, request.params.id)),
+    async (request) => deliveryView(await requeueDelivery(db, await authenticate(request), request.params.id)),
   );
 }

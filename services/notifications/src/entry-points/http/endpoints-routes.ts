@@ -1,13 +1,17 @@
-import { requireRole, type ServiceApp } from '@emporium/service';
+import { authenticate, requireRole, type ServiceApp } from '@emporium/service';
 import { Type } from 'typebox';
 import type { NotificationsDb } from '../../data-access/db.js';
 import { listEndpoints } from '../../domain/list-endpoints.js';
 import { registerEndpoint } from '../../domain/register-endpoint.js';
 import { removeEndpoint } from '../../domain/remove-endpoint.js';
-import { AdminHeaders, CreatedEndpointView, EndpointList, IdParams, NewEndpointBody, problems } from './schemas.js';
+import { CreatedEndpointView, EndpointList, IdParams, NewEndpointBody, problems } from './schemas.js';
 import { endpointView } from './views.js';
 
-/** The registry of partner webhook endpoints: admins only. */
+/**
+ * The registry of partner webhook endpoints. The hook lets only admins in (nobody → 401, anyone
+ * else → 403, before the body is read); the use cases ask the policy (policy.ts) with the
+ * verified principal and keep who registered or removed an endpoint.
+ */
 export function endpointRoutes(app: ServiceApp, db: NotificationsDb): void {
   const admins = requireRole('admin');
 
@@ -20,7 +24,6 @@ export function endpointRoutes(app: ServiceApp, db: NotificationsDb): void {
         summary: 'Register a partner webhook endpoint',
         description:
           'Every notification recorded from now on is also POSTed there, signed (Standard Webhooks). The answer carries the signing secret — this once only.',
-        headers: AdminHeaders,
         body: NewEndpointBody,
         response: {
           201: CreatedEndpointView,
@@ -35,7 +38,7 @@ export function endpointRoutes(app: ServiceApp, db: NotificationsDb): void {
       },
     },
     async (request, reply) => {
-      const created = await registerEndpoint(db, request.body);
+      const created = await registerEndpoint(db, await authenticate(request), request.body);
       return reply
         .status(201)
         .header('location', `/api/notifications/endpoints/${created.id}`)
@@ -51,11 +54,10 @@ export function endpointRoutes(app: ServiceApp, db: NotificationsDb): void {
       schema: {
         tags: ['admin'],
         summary: 'The active partner endpoints (never their secrets)',
-        headers: AdminHeaders,
         response: { 200: EndpointList, ...problems({ 401: 'unauthenticated', 403: 'forbidden' }) },
       },
     },
-    async () => ({ items: (await listEndpoints(db)).map(endpointView) }),
+    async (request) => ({ items: (await listEndpoints(db, await authenticate(request))).map(endpointView) }),
   );
 
   app.delete(
@@ -66,7 +68,6 @@ export function endpointRoutes(app: ServiceApp, db: NotificationsDb): void {
         tags: ['admin'],
         summary: 'Remove a partner endpoint',
         description: 'No new notification goes to it; its deliveries still waiting are cancelled.',
-        headers: AdminHeaders,
         params: IdParams,
         response: {
           204: Type.Null({ description: 'Removed' }),
@@ -81,7 +82,7 @@ export function endpointRoutes(app: ServiceApp, db: NotificationsDb): void {
       },
     },
     async (request, reply) => {
-      await removeEndpoint(db, request.params.id);
+      await removeEndpoint(db, await authenticate(request), request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -73,6 +73,9 @@ export const EndpointView = Type.Object(
     url: Type.String(),
     source: Type.Union([Type.Literal('api'), Type.Literal('config')]),
     createdAt: DateTime,
+    createdBy: Type.Union([Type.String(), Type.Null()], {
+      description: 'User id (`sub`) of the admin who registered it; null for an endpoint from NOTIFICATIONS_PARTNER_ENDPOINTS',
+    }),
   },
   strict,
 );
@@ -103,6 +106,13 @@ export const DeliveryView = Type.Object(
     deliveredAt: Type.Union([DateTime, Type.Null()]),
     parkedAt: Type.Union([DateTime, Type.Null()]),
     createdAt: DateTime,
+    replays: Type.Array(
+      Type.Object(
+        { requestedBy: Type.String({ description: 'User id (`sub`) of the admin who replayed it' }), requestedAt: DateTime },
+        strict,
+      ),
+      { description: 'Every replay of this delivery by an admin, oldest first (the audit trail)' },
+    ),
   },
   strict,
 );
@@ -118,18 +128,6 @@ export const DeliveryQuery = Type.Object(
   },
   strict,
 );
-
-/** Documented here; enforced by requireRole / requireCustomer (from @emporium/service) before validation. */
-export const AdminHeaders = Type.Object({
-  'x-emporium-role': Type.Optional(
-    Type.String({ description: 'Temporary internal seam until JWT verification: admin. The gateway strips it.' }),
-  ),
-});
-export const CustomerHeaders = Type.Object({
-  'x-emporium-customer-id': Type.Optional(
-    Type.String({ description: 'Temporary internal seam: set by the gateway for a signed-in customer' }),
-  ),
-});
 
 export { ProblemSchema as Problem, problems } from '@emporium/service';
 

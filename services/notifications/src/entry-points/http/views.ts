@@ -20,6 +20,7 @@ export const endpointView = (e: EndpointRecord): EndpointView => ({
   url: e.url,
   source: e.source,
   createdAt: e.createdAt.toISOString(),
+  createdBy: e.createdBy,
 });
 
 export const deliveryView = (d: DeliveryRecord): DeliveryView => ({
@@ -28,4 +29,5 @@ export const deliveryView = (d: DeliveryRecord): DeliveryView => ({
   deliveredAt: iso(d.deliveredAt),
   parkedAt: iso(d.parkedAt),
   createdAt: d.createdAt.toISOString(),
+  replays: d.replays.map((r) => ({ requestedBy: r.requestedBy, requestedAt: r.requestedAt.toISOString() })),
 });

@@ -1,4 +1,4 @@
-import { requireRole, type ServiceApp } from '@emporium/service';
+import { authenticate, requireRole, type ServiceApp } from '@emporium/service';
 import { requestAdminRefund } from '../../domain/admin-refund.js';
 import type { PaymentsDeps } from '../../domain/deps.js';
 import { idempotencyKeyRequired } from '../../domain/errors.js';
@@ -19,7 +19,12 @@ import { findingView, ledgerEntryView, paymentOfOrderView, refundView } from './
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** Payments, the ledger and refunds, for administrators only (role admin; others 403, nobody 401). */
+/**
+ * Payments, the ledger and refunds, for administrators. The hook lets only the role admin in
+ * (nobody → 401, any other caller → 403, before the body is read: function-level access); what
+ * an admin may then do — which refunds, up to which amount — is the policy's (policy.ts), checked
+ * by the use cases with the verified principal.
+ */
 export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
   const admins = requireRole('admin');
 
@@ -34,7 +39,7 @@ export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
         response: { 200: PaymentOfOrderView, ...problems({ 401: 'unauthenticated', 403: 'forbidden', 404: 'payment_not_found' }) },
       },
     },
-    async (request) => paymentOfOrderView(await getPaymentOfOrder(deps, request.params.orderId)),
+    async (request) => paymentOfOrderView(await getPaymentOfOrder(deps, await authenticate(request), request.params.orderId)),
   );
 
   app.get(
@@ -50,7 +55,7 @@ export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
     },
     async (request) => {
       const { orderId, after, limit } = request.query;
-      const entries = await listLedger(deps, {
+      const entries = await listLedger(deps, await authenticate(request), {
         ...(orderId ? { orderId } : {}),
         ...(after !== undefined ? { afterId: after } : {}),
         limit,
@@ -75,7 +80,8 @@ export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
     },
     async (request) => {
       const { orderId, limit } = request.query;
-      return { data: (await listFindings(deps, { ...(orderId ? { orderId } : {}), limit })).map(findingView) };
+      const findings = await listFindings(deps, await authenticate(request), { ...(orderId ? { orderId } : {}), limit });
+      return { data: findings.map(findingView) };
     },
   );
 
@@ -88,6 +94,8 @@ export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
         summary: 'Refund part or all of a captured payment',
         description:
           'Needs an `Idempotency-Key` (one per refund): the same key with the same amount answers the same refund; with another amount → 422. ' +
+          'An admin refunds at most the `refund_limit` of their access token, in its currency (403 `forbidden` above it, or without one; ' +
+          'nothing is recorded). The refund keeps who asked (`requestedBy`). ' +
           'Answers 202 with the refund; it is made by the provider shortly after, with its own provider key, and announced as payments.refund.succeeded.v1.',
         headers: IdempotencyHeaders,
         params: OrderParams,
@@ -97,7 +105,7 @@ export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
           ...problems({
             400: 'validation_failed, idempotency_key_required',
             401: 'unauthenticated',
-            403: 'forbidden',
+            403: 'forbidden (not an admin, or above the refund limit)',
             404: 'payment_not_found',
             409: 'payment_not_captured',
             422: 'refund_exceeds_capture, idempotency_key_reused',
@@ -108,7 +116,8 @@ export function adminRoutes(app: ServiceApp, deps: PaymentsDeps): void {
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw idempotencyKeyRequired();
-      const op = await requestAdminRefund(deps, request.params.orderId, key, request.body.amount, request.body.reason);
+      const principal = await authenticate(request);
+      const op = await requestAdminRefund(deps, principal, request.params.orderId, key, request.body.amount, request.body.reason);
       return reply.status(202).send(refundView(op));
     },
   );

@@ -15,6 +15,10 @@ export const Money = Type.Object(
 );
 
 const Failure = Type.Union([Type.Null(), Type.Object({ code: Type.String(), reason: Type.String() }, strict)]);
+const RequestedBy = Type.Union([Type.Null(), Type.String()], {
+  description:
+    'Who asked for it: the user id (`sub`) of the admin whose token made the request; null when asked by the order’s saga or the reconciliation',
+});
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Type.Null(), Timestamp]);
 
@@ -51,6 +55,7 @@ export const OperationView = Type.Object(
     refundId: Type.Union([Type.Null(), Type.String({ format: 'uuid' })]),
     providerRef: Type.Union([Type.Null(), Type.String()]),
     failure: Failure,
+    requestedBy: RequestedBy,
     firstSentAt: NullableTimestamp,
     createdAt: Timestamp,
     completedAt: NullableTimestamp,
@@ -68,6 +73,7 @@ export const RefundView = Type.Object(
     reason: Type.Union([Type.Null(), Type.String()]),
     providerRefundId: Type.Union([Type.Null(), Type.String()]),
     failure: Failure,
+    requestedBy: RequestedBy,
     createdAt: Timestamp,
     completedAt: NullableTimestamp,
   },
@@ -91,6 +97,35 @@ export const LedgerEntryView = Type.Object(
 
 export const PaymentOfOrderView = Type.Object(
   { payment: PaymentView, operations: Type.Array(OperationView), refunds: Type.Array(RefundView), ledger: Type.Array(LedgerEntryView) },
+  strict,
+);
+
+/**
+ * The payment of an order as its customer sees it: where it stands and the refunds. No internal
+ * field (no provider ids or keys, no operations, no requester, no failure details).
+ */
+export const CustomerPaymentView = Type.Object(
+  {
+    orderId: OrderId,
+    status: Type.Enum(['authorizing', 'requires_action', 'authorized', 'captured', 'voided', 'failed']),
+    amount: Money,
+    captured: Money,
+    refunded: Money,
+    refunds: Type.Array(
+      Type.Object(
+        {
+          refundId: Type.String({ format: 'uuid' }),
+          status: Type.Enum(['pending', 'succeeded', 'failed']),
+          amount: Money,
+          createdAt: Timestamp,
+          completedAt: NullableTimestamp,
+        },
+        strict,
+      ),
+    ),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
   strict,
 );
 

@@ -1,9 +1,9 @@
 import type { Finding } from '../../data-access/findings-repository.js';
 import type { LedgerEntry } from '../../data-access/ledger-repository.js';
 import type { Operation, Payment } from '../../domain/payment.js';
-import type { PaymentOfOrder } from '../../domain/read-payments.js';
+import { isRefundOfOrder, type PaymentOfOrder, type RefundsOfPayment } from '../../domain/read-payments.js';
 
-/** Rows → the admin views. The payment-method token is never part of any view. */
+/** Rows → the admin and customer views. The payment-method token is never part of any view. */
 
 const money = (amount: number, currency: string) => ({ amount, currency });
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -38,6 +38,7 @@ export const operationView = (op: Operation) => ({
   refundId: op.refundId,
   providerRef: op.providerRef,
   failure: failureOf(op.failureCode, op.failureReason),
+  requestedBy: op.requestedBy?.subject ?? null,
   firstSentAt: iso(op.firstSentAt),
   createdAt: op.createdAt.toISOString(),
   completedAt: iso(op.completedAt),
@@ -52,6 +53,7 @@ export const refundView = (op: Operation) => ({
   reason: op.reason,
   providerRefundId: op.status === 'succeeded' ? op.providerRef : null,
   failure: failureOf(op.failureCode, op.failureReason),
+  requestedBy: op.requestedBy?.subject ?? null,
   createdAt: op.createdAt.toISOString(),
   completedAt: iso(op.completedAt),
 });
@@ -71,7 +73,7 @@ export const ledgerEntryView = (e: LedgerEntry) => ({
 export const paymentOfOrderView = (v: PaymentOfOrder) => ({
   payment: paymentView(v.payment),
   operations: v.operations.map(operationView),
-  refunds: v.operations.filter((op) => op.kind === 'refund' && op.origin !== 'reconciliation').map(refundView),
+  refunds: v.operations.filter(isRefundOfOrder).map(refundView),
   ledger: v.ledger.map(ledgerEntryView),
 });
 
@@ -83,4 +85,22 @@ export const findingView = (f: Finding) => ({
   action: f.action,
   detail: f.detail,
   foundAt: f.foundAt.toISOString(),
+});
+
+/** What the customer sees of their order's payment: no provider ids, keys, operations or requesters. */
+export const customerPaymentView = (v: RefundsOfPayment) => ({
+  orderId: v.payment.orderId,
+  status: v.payment.status,
+  amount: money(v.payment.amount, v.payment.currency),
+  captured: money(v.payment.capturedAmount, v.payment.currency),
+  refunded: money(v.payment.refundedAmount, v.payment.currency),
+  refunds: v.refunds.map((op) => ({
+    refundId: op.refundId!,
+    status: op.status,
+    amount: money(op.amount, op.currency),
+    createdAt: op.createdAt.toISOString(),
+    completedAt: iso(op.completedAt),
+  })),
+  createdAt: v.payment.createdAt.toISOString(),
+  updatedAt: v.payment.updatedAt.toISOString(),
 });
