@@ -1,6 +1,6 @@
 import { inTransaction } from '@emporium/db';
 import { unavailable } from '@emporium/errors';
-import { Webhook } from 'standardwebhooks';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { hintOperation, readWebhookArrival, recordWebhookEvent } from '../data-access/webhook-events-repository.js';
 import type { PaymentsDeps, WebhookOutcome } from './deps.js';
 import { invalidSignature, malformedEvent } from './errors.js';
@@ -35,7 +35,18 @@ function intentIdOf(event: ProviderEvent): string | undefined {
 
 /** Verifies Standard Webhooks signatures (HMAC-SHA256 over id, timestamp and the raw body; 5-minute tolerance). */
 export function createWebhookVerifier(secret: string): Webhook {
-  return new Webhook(secret);
+  return new StrictTimestampWebhook(secret);
+}
+
+/** Unix seconds in plain digits: the library alone reads "1700000000x" as the second it starts with. */
+const TIMESTAMP = /^\d{1,12}$/;
+
+/** Standard Webhooks verification that also refuses a timestamp header that is not plain digits. */
+class StrictTimestampWebhook extends Webhook {
+  override verify(payload: string | Buffer, headers: Record<string, string>): unknown {
+    if (!TIMESTAMP.test(headers['webhook-timestamp'] ?? '')) throw new WebhookVerificationError('Invalid timestamp');
+    return super.verify(payload, headers);
+  }
 }
 
 /**
