@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createLogger, tracingConfigured } from '@emporium/observability';
+import { queueSpecOf, type ServiceModule } from '@emporium/service';
+import { createServiceAccounts, type ServiceAccounts, type ServiceNeeds } from './least-privilege.js';
 import { issuerOf, linksFor, newSecrets, SYSTEM, type SystemEntry, type SystemSecrets } from './services.js';
 import { seedDemoStock } from './system.js';
 import { type SystemTokens, systemTokens } from './tokens.js';
@@ -8,9 +10,20 @@ import { type SystemTokens, systemTokens } from './tokens.js';
 export interface DistributedOptions {
   /** The repository root (parts are started from `<root>/<dir>`). */
   root: string;
-  /** The database URL of a service that owns one (created by the caller's means). */
+  /**
+   * The database of a service that owns one (created by the caller's means), as the administrator
+   * reaches it: with least privilege, the service gets a role of its own on it instead.
+   */
   databaseUrlOf(service: string): Promise<string>;
+  /** The administrator's URL: with least privilege, each service gets a user of its own instead. */
   amqp: { url: string; exchange?: string; queuePrefix?: string };
+  /**
+   * Each service a PostgreSQL role that owns only its database and a RabbitMQ user limited to its
+   * queues and message types, made at start and removed at stop (least-privilege.ts). On unless
+   * `false`. `system` names the accounts (default: the queue prefix or exchange); `rabbitmqctl`
+   * is the command that manages the broker's users (default `rabbitmqctl` on the PATH).
+   */
+  leastPrivilege?: false | { system?: string; rabbitmqctl?: string };
   portBase: number;
   logLevel: string;
   /** Demo data: the seed catalog and stock for it. */
@@ -41,7 +54,9 @@ export interface DistributedSystem {
   /** What a captured part wrote, across its restarts (the last 200 KB). */
   output(name: string): string;
   running(name: string): boolean;
-  /** SIGTERM to every part, in reverse start order, each drained before the next. */
+  /** The DATABASE_URL and AMQP_URL a part was given (with its own credentials when least privilege is on). */
+  connectionOf(name: string): { databaseUrl?: string; amqpUrl?: string };
+  /** SIGTERM to every part, in reverse start order, each drained before the next; then removes the parts' accounts. */
   stop(): Promise<void>;
 }
 
@@ -62,6 +77,13 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
   const outputs = new Map<string, string>();
   const envOf = new Map<string, Record<string, string>>();
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  // Every database first (the caller creates them): least privilege hands each to its own role.
+  const databases = new Map(
+    await Promise.all(
+      SYSTEM.filter((e) => e.module.migrations).map(async (e) => [e.module.name, await options.databaseUrlOf(e.module.name)] as const),
+    ),
+  );
+  const accounts = await accountsFor(options, databases);
 
   const entryOf = (name: string): SystemEntry => {
     const entry = entries.get(name);
@@ -80,12 +102,12 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
       ...(options.demo ? (entry.demoEnv ?? {}) : {}),
       ...(entry.env?.(links) ?? {}),
     };
-    if (entry.module.migrations || entry.module.consumes || entry.module.publishes) {
-      env.AMQP_URL = options.amqp.url;
+    if (usesBroker(entry.module)) {
+      env.AMQP_URL = accounts?.amqpUrl(name) ?? options.amqp.url;
       if (options.amqp.exchange) env.AMQP_EXCHANGE = options.amqp.exchange;
       if (options.amqp.queuePrefix) env.AMQP_QUEUE_PREFIX = options.amqp.queuePrefix;
     }
-    if (entry.module.migrations) env.DATABASE_URL = await options.databaseUrlOf(name);
+    if (entry.module.migrations) env.DATABASE_URL = accounts?.databaseUrl(name) ?? (databases.get(name) as string);
     Object.assign(env, options.env?.[name] ?? {});
     envOf.set(name, env);
     return env;
@@ -152,6 +174,7 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
 
   const stop = async () => {
     for (const entry of [...SYSTEM].reverse()) await kill(entry.module.name, 'SIGTERM');
+    await accounts?.remove();
   };
 
   try {
@@ -166,7 +189,8 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
         createLogger({ service: 'emporium', level: options.logLevel, pretty: options.output !== 'capture' }),
       );
   } catch (error) {
-    await stop();
+    // The start's failure is what the caller needs to see, not a failed clean-up after it.
+    await stop().catch(() => {});
     throw error;
   }
   return {
@@ -178,5 +202,40 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     stop,
     output: (name) => outputs.get(name) ?? '',
     running: (name) => children.has(name),
+    connectionOf: (name) => {
+      const env = envOf.get(name) ?? {};
+      return {
+        ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+        ...(env.AMQP_URL ? { amqpUrl: env.AMQP_URL } : {}),
+      };
+    },
   };
+}
+
+/** A part that talks to the broker: its config has AMQP_URL (identity and the gateway do not). */
+const usesBroker = (module: ServiceModule<any, any>) => 'AMQP_URL' in module.configSchema;
+
+/** What each service needs of PostgreSQL and RabbitMQ, from its module: the accounts made for it. */
+function accountsFor(options: DistributedOptions, databases: Map<string, string>): Promise<ServiceAccounts | undefined> {
+  if (options.leastPrivilege === false) return Promise.resolve(undefined);
+  const exchange = options.amqp.exchange ?? 'emporium';
+  const services: ServiceNeeds[] = SYSTEM.filter((e) => databases.has(e.module.name) || usesBroker(e.module)).map(({ module }) => {
+    const queue = queueSpecOf(module, {});
+    const databaseUrl = databases.get(module.name);
+    return {
+      name: module.name,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      ...(usesBroker(module)
+        ? { broker: { publishes: (module.publishes ?? []).map((m) => m.type), ...(queue ? { queue: { bindings: queue.bindings } } : {}) } }
+        : {}),
+    };
+  });
+  return createServiceAccounts({
+    system: options.leastPrivilege?.system ?? options.amqp.queuePrefix ?? exchange,
+    services,
+    amqpUrl: options.amqp.url,
+    exchange,
+    queuePrefix: options.amqp.queuePrefix,
+    ...(options.leastPrivilege?.rabbitmqctl ? { rabbitmqctl: options.leastPrivilege.rabbitmqctl } : {}),
+  });
 }

@@ -1,7 +1,9 @@
 /**
  * The whole system in distributed mode for a test: every part its own child process (from the
  * TypeScript sources), each service its own fresh database on this run's PostgreSQL, RabbitMQ
- * with an exchange and queue prefix of the test's own (deleted again at stop).
+ * with an exchange and queue prefix of the test's own (deleted again at stop). As deployed, each
+ * service reaches them with accounts of its own (least privilege, named `<exchange>_<service>`),
+ * removed at stop.
  */
 import path from 'node:path';
 import { createTestDatabase, deleteTestTopology, freePortBlock, testAmqpUrl, uniqueName } from '@emporium/testing';
@@ -43,6 +45,8 @@ export async function startTestSystem(options: { env?: Record<string, Record<str
     demo: options.demo ?? true,
     amqp: { url: testAmqpUrl(), exchange, queuePrefix: exchange },
     databaseUrlOf: (service) => createTestDatabase(service.replace(/-/g, '_')),
+    // rabbitmqctl of the broker TEST_AMQP_URL names (default: the one on the PATH).
+    leastPrivilege: process.env.RABBITMQCTL ? { rabbitmqctl: process.env.RABBITMQCTL } : {},
     env,
   });
   return {
@@ -50,13 +54,20 @@ export async function startTestSystem(options: { env?: Record<string, Record<str
     gateway: system.urls.gateway as string,
     exchange,
     stop: async () => {
-      await system.stop();
-      const specs = SYSTEM.filter((e) => e.module.consumes).map((e) => ({
-        name: e.module.name,
-        bindings: [],
-        retryDelaysMs: (env[e.module.name]?.CONSUMER_RETRY_DELAYS_MS ?? '').split(',').map(Number),
-      }));
-      await deleteTestTopology(exchange, specs);
+      try {
+        await system.stop();
+      } finally {
+        await deleteTopology();
+      }
     },
   };
+
+  async function deleteTopology(): Promise<void> {
+    const specs = SYSTEM.filter((e) => e.module.consumes).map((e) => ({
+      name: e.module.name,
+      bindings: [],
+      retryDelaysMs: (env[e.module.name]?.CONSUMER_RETRY_DELAYS_MS ?? '').split(',').map(Number),
+    }));
+    await deleteTestTopology(exchange, specs);
+  }
 }
