@@ -7,7 +7,7 @@ import { createDb } from '@emporium/db';
 import { rotateKeysCommand } from '@emporium/identity';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
-import { tokenCommand } from './dev-secrets.js';
+import { embeddedSecrets, tokenCommand } from './dev-secrets.js';
 import { invariantsCommand } from './invariants.js';
 import { parkedCommand } from './parked.js';
 import { BROKER_DATABASE, databaseName, SERVICES, SYSTEM } from './services.js';
@@ -80,6 +80,8 @@ async function main(): Promise<number> {
           return databaseUrl(serverUrl, databaseName(service));
         },
         amqp: { url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
+        // Its databases outlive a restart, so its secrets do too (identity's keys are encrypted with one).
+        secrets: embeddedSecrets(path.resolve(values['data-dir'])),
         // Each service its own database role and broker user (least-privilege.ts), made with rabbitmqctl.
         leastPrivilege: process.env.RABBITMQCTL ? { rabbitmqctl: process.env.RABBITMQCTL } : {},
         portBase,
