@@ -14,3 +14,4 @@ export {
 } from './runtime.js';
 export { principalOf, authenticate, requireRole, requireCustomer, requireServiceScope, type Role, type Principal } from './access.js';
 export { ProblemSchema, problems } from './problem-schemas.js';
+export { every } from './every.js';

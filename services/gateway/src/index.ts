@@ -1,4 +1,4 @@
-import type { BackgroundJob, ServiceModule } from '@emporium/service';
+import { type BackgroundJob, every, type ServiceModule } from '@emporium/service';
 import { bffMetrics, buildGatewayApp, type GatewayContext } from './app.js';
 import { gatewayConfig } from './config.js';
 import { gatewayMigrations } from './data-access/migrations/index.js';
@@ -14,13 +14,7 @@ const PURGE_INTERVAL_MS = 5 * 60_000;
 
 function purgeJob(ctx: GatewayContext): BackgroundJob {
   const deps = { db: ctx.db, now: () => new Date(), metrics: bffMetrics(ctx.metrics) };
-  const timer = setInterval(() => {
-    purgeExpired(deps).catch((error) => ctx.logger.warn({ err: error }, 'purging expired sessions failed'));
-  }, PURGE_INTERVAL_MS);
-  timer.unref();
-  return {
-    stop: async () => clearInterval(timer),
-  };
+  return every('purge expired sessions', PURGE_INTERVAL_MS, () => purgeExpired(deps), ctx.logger);
 }
 
 /**

@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../../..');
 
 async function runCatalog(env: Record<string, string | undefined>): Promise<{ code: number | null; lines: string[] }> {
-  const child = spawnTs(path.join(root, 'services/catalog/src/main.ts'), { DATABASE_URL: undefined, AMQP_URL: undefined, ...env });
+  const child = spawnTs(path.join(root, 'services/catalog/src/main.ts'), {
+    DATABASE_URL: undefined,
+    AMQP_URL: undefined,
+    AUTH_ISSUER: 'http://127.0.0.1:1/oidc',
+    ...env,
+  });
   const code = await child.exited;
   return {
     code,
@@ -32,6 +37,12 @@ describe('configuration errors', () => {
     const { code, lines } = await runCatalog({});
     expect(code).toBe(78);
     expect(lines).toEqual([expect.stringMatching(/^catalog: invalid configuration: DATABASE_URL: is required/)]);
+  });
+
+  it('when AUTH_ISSUER is missing, then the line names it: a service never runs without checking tokens', async () => {
+    const { code, lines } = await runCatalog({ AUTH_ISSUER: undefined, DATABASE_URL: 'postgres://u:secret-pw@127.0.0.1:1/x' });
+    expect(code).toBe(78);
+    expect(lines).toEqual([expect.stringMatching(/^catalog: invalid configuration: AUTH_ISSUER: is required/)]);
   });
 
   it('when a secret setting is malformed, then its value is not echoed', async () => {

@@ -2,7 +2,7 @@ import { sql } from '@emporium/db';
 import type { Logger } from '@emporium/observability';
 import type { BackgroundJob } from '@emporium/service';
 import type { IdentityDb } from '../data-access/db.js';
-import { every } from './every.js';
+import { every } from '@emporium/service';
 
 /**
  * Deletes one batch of the OpenID provider's records (oidc_payloads) that expired before `cutoff`,

@@ -3,7 +3,7 @@ import type { BackgroundJob } from '@emporium/service';
 import type { IdentityDb } from '../data-access/db.js';
 import type { KeyLifetimes } from '../oidc/settings.js';
 import { rotateSigningKeys } from '../oidc/signing-keys.js';
-import { every } from './every.js';
+import { every } from '@emporium/service';
 
 export interface RotationJobOptions {
   db: IdentityDb;

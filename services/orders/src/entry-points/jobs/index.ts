@@ -2,7 +2,7 @@ import type { BackgroundJob } from '@emporium/service';
 import { purgeExpiredIdempotencyKeys } from '../../data-access/idempotency-repository.js';
 import type { OrdersDeps } from '../../domain/deps.js';
 import { expireOverdueSteps } from '../../domain/expire-steps.js';
-import { every } from './every.js';
+import { every } from '@emporium/service';
 
 const PURGE_BATCH = 1_000;
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@emporium/observability';
-import type { BackgroundJob } from '@emporium/service';
+import type { BackgroundJob } from './runtime.js';
 
 /**
  * Runs `work` again `intervalMs` after each run ends (never two runs at once). A failed run is
@@ -8,7 +8,7 @@ import type { BackgroundJob } from '@emporium/service';
 export function every(name: string, intervalMs: number, work: () => Promise<unknown>, logger: Logger): BackgroundJob {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | undefined;
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
@@ -17,7 +17,10 @@ export function every(name: string, intervalMs: number, work: () => Promise<unkn
           () => undefined,
           (error: unknown) => logger.error({ err: error, job: name }, 'background job failed; it runs again at its next interval'),
         )
-        .finally(schedule);
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
     }, intervalMs);
   };
   schedule();
