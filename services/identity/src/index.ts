@@ -22,3 +22,4 @@ export { identityDeps } from './app.js';
 export { authenticateSession, type Authenticated } from './domain/authenticate-session.js';
 export type { User, Role } from './domain/user.js';
 export { rotateKeysCommand, ROTATION_NOT_READY } from './jobs/rotate-keys-command.js';
+export { bootstrapAdminCommand } from './jobs/bootstrap-admin-command.js';

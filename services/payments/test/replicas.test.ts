@@ -3,11 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentsConfig, PaymentsDatabase } from '../src/index.js';
 import { anAuthorize, authorize, FAST, type Harness, isolatedPaymentsModule, metric, startHarness } from './support/payments.js';
 
-/** Two replicas of payments on one database and one queue: each operation is claimed and sent by one of them, once. */
+/**
+ * Two replicas of payments on one database and one queue: each operation is claimed and sent by
+ * one of them, once. The provider timeout is long here: a call that times out on a loaded machine
+ * is sent again with its key (correct, and tested elsewhere), which would blur the count this test
+ * is about — two replicas never sending the same operation.
+ */
+const PATIENT = { PAYMENT_PROVIDER_TIMEOUT_MS: '10000', PAYMENTS_WORKER_LEASE_MS: '30000' };
 let h: Harness;
 let second: TestService<PaymentsDatabase, PaymentsConfig>;
 beforeAll(async () => {
-  h = await startHarness({ webhooks: false });
+  h = await startHarness({ webhooks: false, env: PATIENT });
   second = await startTestService(
     isolatedPaymentsModule(h.payments.name),
     {
@@ -16,6 +22,7 @@ beforeAll(async () => {
       PAYMENT_PROVIDER_SECRET_KEY: h.provider.secretKey,
       PAYMENT_PROVIDER_WEBHOOK_SECRET: h.webhookSecret,
       ...FAST,
+      ...PATIENT,
     },
     { transport: h.payments.transport },
   );

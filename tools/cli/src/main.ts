@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@emporium/config';
 import { databaseUrl, ensureDatabase, migrate } from '@emporium/db';
 import { createDb } from '@emporium/db';
-import { rotateKeysCommand } from '@emporium/identity';
+import { bootstrapAdminCommand, rotateKeysCommand } from '@emporium/identity';
 import { inboxMigrations, outboxMigrations } from '@emporium/messaging';
 import { configReference } from './config-docs.js';
 import { embeddedSecrets, tokenCommand } from './dev-secrets.js';
@@ -127,6 +127,12 @@ async function main(): Promise<number> {
       return 0;
     case 'token':
       return tokenCommand(positionals, path.resolve(values['data-dir']), portBase);
+    case 'bootstrap-admin':
+      // The first admin of a new system (DATABASE_URL of identity); refused once an admin exists.
+      return bootstrapAdminCommand(process.env, positionals[0], {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
     case 'rotate-keys':
       // One rotation of identity's signing keys (DATABASE_URL of identity, IDENTITY_OIDC_KEY_ENCRYPTION_KEY);
       // the running replicas pick it up without a restart.
@@ -136,7 +142,7 @@ async function main(): Promise<number> {
       });
     default:
       process.stderr.write(
-        'usage: emporium start [--clean] | token customer <id> [service] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs | rotate-keys (with DATABASE_URL, IDENTITY_OIDC_KEY_ENCRYPTION_KEY)\n',
+        'usage: emporium start [--clean] | token customer <id> [service] | distributed | parked list|replay <queue> | invariants [--port-base n] | migrate <service> | config-docs | bootstrap-admin <email> | rotate-keys (with DATABASE_URL, IDENTITY_OIDC_KEY_ENCRYPTION_KEY)\n',
       );
       return 64;
   }
