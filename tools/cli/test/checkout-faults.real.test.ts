@@ -75,7 +75,7 @@ describe('checkout under the payment provider’s faults and the incident, distr
     });
     provider = system.urls['payment-provider'] as string;
     await clearFaults();
-  }, 120_000);
+  }, 180_000);
 
   afterEach(async () => {
     await clearFaults();

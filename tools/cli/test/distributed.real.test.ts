@@ -24,5 +24,5 @@ describe('distributed mode', () => {
       await system.stop();
     }
     for (const url of Object.values(system.urls)) expect(await answers(`${url}/healthz`)).toBe('no answer');
-  }, 120_000);
+  }, 240_000);
 });

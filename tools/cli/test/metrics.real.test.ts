@@ -32,7 +32,7 @@ describe('metrics, distributed: every part’s /metrics moves with what happened
         notifications: { NOTIFICATIONS_RETRY_SCHEDULE_MS: '100,200' },
       },
     });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await system?.stop();

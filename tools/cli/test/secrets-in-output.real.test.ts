@@ -22,7 +22,7 @@ describe('no secret in any output, distributed, every part at debug level', () =
 
   beforeAll(async () => {
     system = await startTestSystem({ env: Object.fromEntries(PARTS.map((p) => [p, { LOG_LEVEL: 'debug' }])) });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     if (!stopped) await system?.stop();

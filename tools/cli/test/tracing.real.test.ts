@@ -82,7 +82,7 @@ describe('traces, distributed', () => {
     // Orders' request lines (info) are what the log test reads.
     env.orders = { ...tracing, LOG_LEVEL: 'info' };
     system = await startTestSystem({ env });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await system?.stop();

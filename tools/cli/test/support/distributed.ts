@@ -48,6 +48,9 @@ export async function startTestSystem(options: { env?: Record<string, Record<str
     // rabbitmqctl of the broker TEST_AMQP_URL names (default: the one on the PATH).
     leastPrivilege: process.env.RABBITMQCTL ? { rabbitmqctl: process.env.RABBITMQCTL } : {},
     env,
+    // Every part starts from its sources (tsx) at once, beside other suites: give a loaded
+    // 2-core machine time (60 s was exceeded under CI-like load).
+    readyTimeoutMs: 120_000,
   });
   return {
     ...system,
