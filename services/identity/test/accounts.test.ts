@@ -129,7 +129,12 @@ describe('login', () => {
   });
 
   it('when an unknown e-mail is tried, then it takes about as long as a wrong password (a dummy hash is verified)', async () => {
-    const slow = await startIdentity({ IDENTITY_ARGON2_MEMORY_KIB: '32768', IDENTITY_ARGON2_TIME_COST: '3' });
+    const slow = await startIdentity({
+      IDENTITY_ARGON2_MEMORY_KIB: '32768',
+      IDENTITY_ARGON2_TIME_COST: '3',
+      IDENTITY_LOGIN_MAX_FAILURES_PER_ACCOUNT: '100',
+      IDENTITY_LOGIN_MAX_FAILURES_PER_IP: '100',
+    });
     try {
       const account = await signUp(slow);
       const time = async (email: string) => {
@@ -138,8 +143,15 @@ describe('login', () => {
         expect(res.statusCode).toBe(401);
         return performance.now() - started;
       };
-      const wrong = Math.min(await time(account.email), await time(account.email));
-      const unknown = Math.min(await time(anEmail('ghost')), await time(anEmail('ghost')));
+      // The fastest of several tries each: a loaded machine only ever adds time, so the minimum is
+      // the closest to the work itself.
+      const fastest = async (email: () => string) => {
+        let best = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < 6; i++) best = Math.min(best, await time(email()));
+        return best;
+      };
+      const wrong = await fastest(() => account.email);
+      const unknown = await fastest(() => anEmail('ghost'));
       // Without the dummy verify an unknown e-mail answers in a few ms, a known one after the hash.
       expect(unknown).toBeGreaterThan(wrong * 0.5);
     } finally {
