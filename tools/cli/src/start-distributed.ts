@@ -47,8 +47,11 @@ export interface DistributedSystem {
   secrets: SystemSecrets;
   /** Access tokens signed with the system's issuer key (tools/cli tokens.ts). */
   tokens: SystemTokens;
-  /** Sends a signal to one part (default SIGKILL: a crash) and waits until it is gone. */
-  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Sends a signal to one part (default SIGKILL: a crash) and waits until it is gone; resolves
+   * with how it ended (a drained SIGTERM exits with code 0).
+   */
+  kill(name: string, signal?: NodeJS.Signals): Promise<PartExit>;
   /** Starts a part that is not running and waits until it is ready. */
   start(name: string): Promise<void>;
   /** What a captured part wrote, across its restarts (the last 200 KB). */
@@ -58,6 +61,12 @@ export interface DistributedSystem {
   connectionOf(name: string): { databaseUrl?: string; amqpUrl?: string };
   /** SIGTERM to every part, in reverse start order, each drained before the next; then removes the parts' accounts. */
   stop(): Promise<void>;
+}
+
+/** How a part's process ended: its exit code, or the signal that ended it. None: it was not running. */
+export interface PartExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 const OUTPUT_LIMIT = 200_000;
@@ -164,12 +173,12 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     throw new Error(`${gone}\n${(outputs.get(name) ?? '').slice(-3000)}`);
   }
 
-  async function kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  async function kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<PartExit> {
     const child = children.get(name);
-    if (!child) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child) return { code: null, signal: null };
+    const gone = new Promise<PartExit>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
     child.kill(signal);
-    await gone;
+    return gone;
   }
 
   const stop = async () => {

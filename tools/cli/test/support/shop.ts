@@ -96,13 +96,18 @@ export async function checkout(
   body: unknown,
   key: string = randomUUID(),
 ): Promise<Accepted & { key: string }> {
+  let busy = 'nothing yet';
   const last = await waitFor(
     async () => {
       const res = await placeOrder(system, customer, body, key);
-      return res.status === 409 || res.status >= 500 ? undefined : res;
+      if (res.status !== 409 && res.status < 500) return res;
+      busy = `${res.status} ${res.text.slice(0, 300)}`;
+      return undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 250, description: `checkout ${key} to be answered other than 409 or 5xx` },
-  );
+    { timeoutMs: 90_000, intervalMs: 250, description: `checkout ${key} to be answered other than 409 or 5xx` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last answer: ${busy}`);
+  });
   if (last.status !== 202) throw new Error(`checkout refused: ${last.status} ${last.text}`);
   return { ...last.json, key };
 }
