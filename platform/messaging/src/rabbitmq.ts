@@ -22,6 +22,13 @@ export interface RabbitMqTransportOptions {
   /** The topic exchange every message is published to. Default `emporium`. */
   exchange?: string;
   /**
+   * Whether this transport declares that exchange (default true). False: it only checks that the
+   * exchange exists (a passive declare) and fails to start otherwise — the exchange is the
+   * operator's, and the service's broker user needs no configure permission on it, which would
+   * also let it delete the exchange.
+   */
+  declareExchange?: boolean;
+  /**
    * Prefix of every queue name (`<prefix>.<queue>`), so that several systems — e.g. test runs —
    * share one broker without taking each other's messages. Default none.
    */
@@ -51,6 +58,12 @@ export const HEADERS = {
 
 export const parkingQueueOf = (queue: string) => `${queue}.parked`;
 export const retryQueueOf = (queue: string, delayMs: number) => `${queue}.retry.${delayMs}`;
+/**
+ * The consuming queue's own exchange: retries, parking, replays and the queues' dead-lettering go
+ * through it, never through the nameless default exchange (which reaches every queue of the vhost).
+ * Named after the queue, like the queue's other resources, so one permission pattern covers them.
+ */
+export const deadLetterExchangeOf = (queue: string) => `${queue}.dlx`;
 
 const DEFAULT_EXCHANGE = 'emporium';
 const DEFAULT_PREFETCH = 16;
@@ -111,12 +124,16 @@ interface ActiveConsumer {
  *
  * Topology, per consuming service queue `q` (declared by declare() at start and again after every
  * reconnect, never on a hot path):
- *   exchange (topic, durable) ──bindings──▶ q (quorum; delivery limit; dead-letters to q.parked)
- *   q.retry.<ms> (classic, TTL ms) ──expired──▶ default exchange, routing key q ──▶ q only
- *   q.parked (classic, durable): poison messages, listed and replayed by an operator
- * A failed attempt is re-published to the retry queue of its delay, then acked; the last attempt
- * (or a PermanentFailure) is re-published to the parking queue, then acked. Publish-then-ack: a
- * crash in between yields a duplicate, never a loss; consumers are idempotent (inbox).
+ *   exchange (topic, durable, shared) ──bindings──▶ q (quorum; delivery limit)
+ *   q.dlx (topic, durable, q's own) ──key = queue name──▶ q, q.parked, each q.retry.<ms>
+ *   q ──delivery limit reached──▶ q.dlx, key q.parked
+ *   q.retry.<ms> (classic, TTL ms) ──expired──▶ q.dlx, key q ──▶ q only
+ *   q.parked (classic, durable): poison messages, listed and replayed (through q.dlx) by an operator
+ * A failed attempt is re-published to q.dlx with the retry queue of its delay as key, then acked;
+ * the last attempt (or a PermanentFailure) to q.dlx with the parking queue as key, then acked.
+ * Publish-then-ack: a crash in between yields a duplicate, never a loss; consumers are idempotent
+ * (inbox). Nothing goes through the nameless default exchange, so a service's broker user needs
+ * write on no exchange but the shared one and its queue's own (tools/cli least-privilege.ts).
  *
  * Publishers and consumers use separate connections, as RabbitMQ recommends: when the broker
  * throttles a publishing connection (flow control, memory alarm) the consumers' acks still flow.
@@ -127,6 +144,7 @@ export class RabbitMqTransport implements Transport {
   readonly kind = 'rabbitmq' as const;
 
   private readonly exchange: string;
+  private readonly declareExchange: boolean;
   private readonly queuePrefix: string;
   private readonly logger: Logger;
   private readonly publishTimeoutMs: number;
@@ -149,6 +167,7 @@ export class RabbitMqTransport implements Transport {
 
   constructor(options: RabbitMqTransportOptions) {
     this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
+    this.declareExchange = options.declareExchange ?? true;
     this.queuePrefix = options.queuePrefix ? `${options.queuePrefix}.` : '';
     this.logger = options.logger;
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
@@ -209,7 +228,7 @@ export class RabbitMqTransport implements Transport {
     const policies = queues.map(policyOf);
     const model = await this.publisher.whenReady(this.connectTimeoutMs);
     await withTimeout(
-      withChannel(model, this.logger, (ch) => declareTopology(ch, this.exchange, policies)),
+      withChannel(model, this.logger, (ch) => declareTopology(ch, this.sharedExchange(), policies)),
       SETUP_TIMEOUT_MS,
       () => unavailable('broker_declare_timeout', `RabbitMQ did not declare the topology within ${SETUP_TIMEOUT_MS} ms`),
     );
@@ -309,6 +328,10 @@ export class RabbitMqTransport implements Transport {
     return this.queuePrefix + name;
   }
 
+  private sharedExchange(): SharedExchange {
+    return { name: this.exchange, declare: this.declareExchange };
+  }
+
   async listParked(name: string, limit = 100): Promise<ParkedMessage[]> {
     const queue = this.queueName(name);
     // An operator command runs on a fresh transport: wait for the first connection.
@@ -363,6 +386,7 @@ export class RabbitMqTransport implements Transport {
         const now = new Date().toISOString();
         await sendToQueueConfirmed(
           ch,
+          deadLetterExchangeOf(queue),
           queue,
           batch.map((msg) => ({
             content: msg.content,
@@ -383,8 +407,8 @@ export class RabbitMqTransport implements Transport {
   }
 
   /**
-   * `topologyDeclared`: the exchange and every declared queue exist, and every consumer of ours is
-   * registered on its queue. The last part matters: after a broker crash, RabbitMQ 3.10 can keep a
+   * `topologyDeclared`: the exchange, every declared queue and its own exchange exist, and every
+   * consumer of ours is registered on its queue. The last part matters: after a broker crash, RabbitMQ 3.10 can keep a
    * quorum queue's metadata (a passive declare succeeds) while the queue itself never comes back
    * (its registration with Ra was not yet saved); consuming from it then waits for ever. Readiness
    * fails instead of the service hanging silently (F9).
@@ -396,11 +420,12 @@ export class RabbitMqTransport implements Transport {
     const model = this.publisher.current();
     if (!connected || !model || !this.declaredOnce) return { connected, topologyDeclared: false };
     if ([...this.consumers].some((c) => !c.stopping && !c.channel)) return { connected, topologyDeclared: false };
-    const names = [...this.specs.values()].flatMap(queueNamesOf);
+    const policies = [...this.specs.values()];
     const topologyDeclared = await withTimeout(
       withChannel(model, this.logger, async (ch) => {
         await ch.checkExchange(this.exchange);
-        for (const name of names) await ch.checkQueue(name);
+        for (const p of policies) await ch.checkExchange(deadLetterExchangeOf(p.name));
+        for (const name of policies.flatMap(queueNamesOf)) await ch.checkQueue(name);
         return true;
       }),
       HEALTH_TIMEOUT_MS,
@@ -423,7 +448,7 @@ export class RabbitMqTransport implements Transport {
   private async onPublisherOpen(model: ChannelModel): Promise<void> {
     // The exchange always, so a service that only publishes can publish; the remembered specs
     // because a restarted broker may have lost non-replicated state.
-    await withChannel(model, this.logger, (ch) => declareTopology(ch, this.exchange, [...this.specs.values()]));
+    await withChannel(model, this.logger, (ch) => declareTopology(ch, this.sharedExchange(), [...this.specs.values()]));
     this.publishChannel = await this.openPublishChannel(model);
   }
 
@@ -506,7 +531,7 @@ export class RabbitMqTransport implements Transport {
     const subscribe = async () => {
       // Idempotent, and a restarted broker may come back without a non-replicated queue.
       const declared = this.specs.get(queue);
-      if (declared) await declareTopology(ch, this.exchange, [declared]);
+      if (declared) await declareTopology(ch, this.sharedExchange(), [declared]);
       await ch.prefetch(c.policy.prefetch);
       return ch.consume(queue, (msg) => this.onDelivery(c, ch, msg), { noAck: false });
     };
@@ -610,6 +635,7 @@ export class RabbitMqTransport implements Transport {
     const delayMs = retryDelayFor(policy, attempt);
     const sent = await sendToQueueConfirmed(
       ch,
+      deadLetterExchangeOf(queue),
       retryQueueOf(queue, delayMs),
       [
         {
@@ -647,6 +673,7 @@ export class RabbitMqTransport implements Transport {
     try {
       await sendToQueueConfirmed(
         ch,
+        deadLetterExchangeOf(at.queue),
         parkingQueueOf(at.queue),
         [
           {
@@ -819,6 +846,12 @@ class BrokerLink {
       // Closing emits 'close' → onClosed → a new attempt after a backoff.
       await closeModel(model);
       this.onClosed(model);
+      if (refusedForGood(err)) {
+        // Whoever waits (a start) gets the broker's answer now: the next attempt would only repeat
+        // it after their whole timeout. The attempts go on, for an operator who fixes it meanwhile.
+        for (const w of this.waiters) w.reject(err as Error);
+        this.waiters.clear();
+      }
       return;
     }
     if (this.model !== model || this.stopped) return; // lost during setup: onClosed took over
@@ -878,48 +911,156 @@ function queueNamesOf(p: Policy): string[] {
 }
 
 /**
- * Declares the exchange and, per spec, its parking queue, retry queues, and quorum queue with
- * bindings. Idempotent; a queue that exists with other arguments fails with PRECONDITION_FAILED
- * (changing a queue's arguments is a migration: a new queue name). Bindings removed from a spec
- * are not unbound here.
+ * Declares the shared topic exchange (durable), as an operator does before services start that
+ * only check it (`declareExchange: false`). Idempotent; an exchange of that name with other
+ * properties fails with broker_topology_conflict.
  */
-async function declareTopology(ch: Channel, exchange: string, policies: Policy[]): Promise<void> {
-  await ch.assertExchange(exchange, 'topic', { durable: true });
+export async function declareSharedExchange(url: string, exchange: string = DEFAULT_EXCHANGE): Promise<void> {
+  const model = await connect(url, {
+    clientProperties: { connection_name: 'emporium/declare-exchange' },
+    timeout: SOCKET_CONNECT_TIMEOUT_MS,
+  }).catch((error: unknown) => {
+    // Not the error itself as the cause: amqplib's may quote the URL, credentials included.
+    throw unavailable('broker_unavailable', `RabbitMQ not reachable: ${safeError(error).message}`);
+  });
+  // A connection error after the work (the broker going away) must not throw out of the socket handler.
+  model.on('error', () => {});
+  try {
+    const ch = await model.createChannel();
+    ch.on('error', () => {});
+    await withTimeout(
+      declaring('exchange', exchange, () => ch.assertExchange(exchange, 'topic', { durable: true })),
+      SETUP_TIMEOUT_MS,
+      () => unavailable('broker_declare_timeout', `RabbitMQ did not declare the exchange within ${SETUP_TIMEOUT_MS} ms`),
+    );
+  } catch (error) {
+    throw error instanceof AppError
+      ? error
+      : unavailable('broker_unavailable', `could not declare exchange ${exchange}: ${safeError(error).message}`, error);
+  } finally {
+    await closeModel(model);
+  }
+}
+
+/** The shared topic exchange, and whether this transport declares it or only checks that it exists. */
+interface SharedExchange {
+  name: string;
+  declare: boolean;
+}
+
+const ACCESS_REFUSED = 403;
+const NOT_FOUND = 404;
+const PRECONDITION_FAILED = 406;
+
+/** A declaration the broker refuses until someone changes the broker or the settings. */
+const refusedForGood = (error: unknown) =>
+  error instanceof AppError && ['broker_topology_conflict', 'broker_exchange_missing', 'broker_access_refused'].includes(error.code);
+
+/**
+ * Declares (or only checks) the shared exchange and, per spec, the queue's own exchange, its
+ * parking queue, retry queues and quorum queue, each bound to the own exchange by its own name,
+ * and the quorum queue's bindings on the shared exchange. Idempotent. Bindings removed from a
+ * spec are not unbound here.
+ *
+ * RabbitMQ never changes an existing queue's or exchange's arguments: a declaration with other
+ * ones (a new version of this topology, or a changed maxAttempts) fails with PRECONDITION_FAILED,
+ * which is reported naming the queue and what to do about it (docs/adr/0006).
+ */
+async function declareTopology(ch: Channel, shared: SharedExchange, policies: Policy[]): Promise<void> {
+  if (shared.declare) {
+    await declaring('exchange', shared.name, () => ch.assertExchange(shared.name, 'topic', { durable: true })).catch(
+      (error: { code?: unknown }) => {
+        if (error.code !== ACCESS_REFUSED) throw error;
+        // The likely cause: a user of least privilege, and the exchange is the operator's.
+        throw new AppError(
+          'broker_access_refused',
+          `not allowed to declare exchange ${shared.name} (${(error as Error).message}): when the operator declares it, set AMQP_DECLARE_EXCHANGE=false`,
+          500,
+          { cause: error },
+        );
+      },
+    );
+  } else {
+    await ch.checkExchange(shared.name).catch((error: { code?: number }) => {
+      if (error.code !== NOT_FOUND) throw error;
+      throw unavailable(
+        'broker_exchange_missing',
+        `exchange ${shared.name} does not exist, and this service does not declare it (AMQP_DECLARE_EXCHANGE=false): ` +
+          'the operator declares it (topic, durable) before the services start',
+        error,
+      );
+    });
+  }
   for (const p of policies) {
+    const own = deadLetterExchangeOf(p.name);
     const parking = parkingQueueOf(p.name);
+    // Topic, not direct, although every key is an exact queue name: the queue's broker user reads
+    // this exchange (to bind its queues) and writes the shared one, which would let it bind this
+    // exchange to the shared one and publish there under any routing key; the topic permission
+    // on this exchange (least-privilege.ts) limits such binding keys to the queue names.
+    await declaring('exchange', own, () => ch.assertExchange(own, 'topic', { durable: true }));
     // Classic, not quorum: listing parked messages returns them un-acked, and a quorum queue
     // counts every such return as a delivery (RabbitMQ 4 even drops a message after 20 by default).
-    await ch.assertQueue(parking, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await declaring('queue', parking, () => ch.assertQueue(parking, { durable: true, arguments: { 'x-queue-type': 'classic' } }));
+    await ch.bindQueue(parking, own, parking);
     for (const delayMs of new Set(p.retryDelaysMs)) {
       // One queue per delay, so every message in it has the same TTL and expires at the head
-      // (a classic queue only expires messages there). Expired → default exchange with the
+      // (a classic queue only expires messages there). Expired → the own exchange with the
       // consumer's queue name → back to this consumer only, not to every subscriber of the type.
-      await ch.assertQueue(retryQueueOf(p.name, delayMs), {
+      const retry = retryQueueOf(p.name, delayMs);
+      await declaring('queue', retry, () =>
+        ch.assertQueue(retry, {
+          durable: true,
+          arguments: {
+            'x-queue-type': 'classic',
+            'x-message-ttl': delayMs,
+            'x-dead-letter-exchange': own,
+            'x-dead-letter-routing-key': p.name,
+          },
+        }),
+      );
+      await ch.bindQueue(retry, own, retry);
+    }
+    await declaring('queue', p.name, () =>
+      ch.assertQueue(p.name, {
         durable: true,
         arguments: {
-          'x-queue-type': 'classic',
-          'x-message-ttl': delayMs,
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': p.name,
+          'x-queue-type': 'quorum',
+          // RabbitMQ 3.10 sets no default limit for quorum queues.
+          'x-delivery-limit': p.maxAttempts + DELIVERY_LIMIT_MARGIN,
+          'x-dead-letter-exchange': own,
+          'x-dead-letter-routing-key': parking,
+          // At-least-once dead-lettering (3.10+, needs the stream_queue feature flag, and
+          // reject-publish overflow): the queue keeps a message until the parking queue confirmed
+          // it, instead of the default at-most-once that can lose it on a broker crash.
+          'x-dead-letter-strategy': 'at-least-once',
+          'x-overflow': 'reject-publish',
         },
-      });
-    }
-    await ch.assertQueue(p.name, {
-      durable: true,
-      arguments: {
-        'x-queue-type': 'quorum',
-        // RabbitMQ 3.10 sets no default limit for quorum queues.
-        'x-delivery-limit': p.maxAttempts + DELIVERY_LIMIT_MARGIN,
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': parking,
-        // At-least-once dead-lettering (3.10+, needs the stream_queue feature flag, and
-        // reject-publish overflow): the queue keeps a message until the parking queue confirmed
-        // it, instead of the default at-most-once that can lose it on a broker crash.
-        'x-dead-letter-strategy': 'at-least-once',
-        'x-overflow': 'reject-publish',
-      },
-    });
-    for (const pattern of p.bindings) await ch.bindQueue(p.name, exchange, pattern);
+      }),
+    );
+    await ch.bindQueue(p.name, own, p.name);
+    for (const pattern of p.bindings) await ch.bindQueue(p.name, shared.name, pattern);
+  }
+}
+
+/**
+ * Runs one declaration; a PRECONDITION_FAILED (the resource exists with other arguments) becomes
+ * an error that names it and says what to do, with the broker's own words (which argument, which
+ * value it has) kept in the message.
+ */
+async function declaring<T>(kind: 'queue' | 'exchange', name: string, declare: () => Promise<T>): Promise<T> {
+  try {
+    return await declare();
+  } catch (error) {
+    if ((error as { code?: number }).code !== PRECONDITION_FAILED) throw error;
+    throw new AppError(
+      'broker_topology_conflict',
+      `${kind} ${name} exists with other arguments than this version declares (${(error as Error).message}). ` +
+        'RabbitMQ does not change them in place: drain and delete the old queues and exchange of this queue ' +
+        '(the queue, its .parked and .retry.<ms> queues, its .dlx exchange), or start with a new AMQP_QUEUE_PREFIX (docs/adr/0006)',
+      500,
+      { cause: error, details: { kind, name } },
+    );
   }
 }
 
@@ -1002,14 +1143,16 @@ function trackReturns(ch: Channel): void {
 }
 
 /**
- * Sends to one queue through the default exchange, mandatory and confirmed. Without `mandatory`
- * the broker confirms a message no queue took: a missing retry or parking queue would silently
- * lose it. A return precedes its confirm, so once confirmed, a return recorded at or after this
- * send's sequence number means the queue was missing (or a concurrent send to it was returned:
- * a false alarm costs only a redelivery).
+ * Sends to one queue through the queue's own exchange (bound to it with the queue's name as key),
+ * mandatory and confirmed. Without `mandatory` the broker confirms a message no queue took: a
+ * missing retry or parking queue (or binding) would silently lose it. A return precedes its
+ * confirm, so once confirmed, a return recorded at or after this send's sequence number means the
+ * queue was missing (or a concurrent send to it was returned: a false alarm costs only a
+ * redelivery). A missing exchange closes the channel, which fails the confirms.
  */
 async function sendToQueueConfirmed(
   ch: ConfirmChannel,
+  exchange: string,
   queue: string,
   messages: { content: Buffer; options: Options.Publish }[],
   timeoutMs: number,
@@ -1017,12 +1160,15 @@ async function sendToQueueConfirmed(
   const sequence = ++sendSequence;
   await publishAll(
     ch,
-    messages.map((m) => ({ exchange: '', routingKey: queue, content: m.content, options: { ...m.options, mandatory: true } })),
+    messages.map((m) => ({ exchange, routingKey: queue, content: m.content, options: { ...m.options, mandatory: true } })),
     timeoutMs,
   );
   const returnedAt = returnsByChannel.get(ch)?.get(queue);
   if (returnedAt !== undefined && returnedAt >= sequence) {
-    throw unavailable('broker_queue_missing', `queue ${queue} does not exist: the broker returned the message`);
+    throw unavailable(
+      'broker_queue_missing',
+      `queue ${queue} (or its binding to ${exchange}) does not exist: the broker returned the message`,
+    );
   }
 }
 

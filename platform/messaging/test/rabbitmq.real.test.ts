@@ -15,13 +15,20 @@ import {
   uniqueName,
   waitFor,
 } from '@emporium/testing';
-import { connect } from 'amqplib';
+import { type Channel, connect } from 'amqplib';
 import { Type } from 'typebox';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createEnvelope, defineMessage, type Envelope, MessageRegistry } from '../src/envelope.js';
 import { handleOnce, inboxMigrations } from '../src/inbox.js';
 import { appendToOutbox, outboxMigrations } from '../src/outbox.js';
-import { parkingQueueOf, RabbitMqTransport, type RabbitMqTransportOptions, retryQueueOf } from '../src/rabbitmq.js';
+import {
+  deadLetterExchangeOf,
+  declareSharedExchange,
+  parkingQueueOf,
+  RabbitMqTransport,
+  type RabbitMqTransportOptions,
+  retryQueueOf,
+} from '../src/rabbitmq.js';
 import { OutboxRelay } from '../src/relay.js';
 import { type Delivery, PermanentFailure, type QueueSpec } from '../src/transport.js';
 
@@ -82,7 +89,21 @@ async function deleteTopology(url: string, exchange: string, specs: QueueSpec[])
     }
     const ch = await conn.createChannel();
     ch.on('error', () => {});
+    for (const s of specs) await ch.deleteExchange(deadLetterExchangeOf(s.name)).catch(() => {});
     await ch.deleteExchange(exchange).catch(() => {});
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+/** Runs work as the administrator on a throwaway channel. */
+async function asAdministrator<T>(work: (ch: Channel) => Promise<T>): Promise<T> {
+  const conn = await connect(brokerUrl());
+  conn.on('error', () => {});
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    return await work(ch);
   } finally {
     await conn.close().catch(() => {});
   }
@@ -90,15 +111,7 @@ async function deleteTopology(url: string, exchange: string, specs: QueueSpec[])
 
 /** Declares `queue` with `args` on a throwaway channel: resolves if the broker finds them equivalent. */
 async function redeclare(queue: string, args: Record<string, unknown>): Promise<void> {
-  const conn = await connect(brokerUrl());
-  conn.on('error', () => {});
-  try {
-    const ch = await conn.createChannel();
-    ch.on('error', () => {});
-    await ch.assertQueue(queue, { durable: true, arguments: args });
-  } finally {
-    await conn.close().catch(() => {});
-  }
+  await asAdministrator((ch) => ch.assertQueue(queue, { durable: true, arguments: args }));
 }
 
 async function queueDepth(url: string, queue: string): Promise<number> {
@@ -210,10 +223,11 @@ describe('RabbitMqTransport on a real broker', () => {
     await transport.declare([s]);
 
     // The broker itself says what exists: a declaration with other arguments is refused, naming the current ones.
+    const own = deadLetterExchangeOf(s.name);
     const quorumArgs = {
       'x-queue-type': 'quorum',
       'x-delivery-limit': 8,
-      'x-dead-letter-exchange': '',
+      'x-dead-letter-exchange': own,
       'x-dead-letter-routing-key': parkingQueueOf(s.name),
       'x-dead-letter-strategy': 'at-least-once',
       'x-overflow': 'reject-publish',
@@ -227,12 +241,15 @@ describe('RabbitMqTransport on a real broker', () => {
         redeclare(retryQueueOf(s.name, ms), {
           'x-queue-type': 'classic',
           'x-message-ttl': ms,
-          'x-dead-letter-exchange': '',
+          'x-dead-letter-exchange': own,
           'x-dead-letter-routing-key': s.name,
         }),
       ).resolves.toBeUndefined();
     }
     await expect(redeclare(parkingQueueOf(s.name), { 'x-queue-type': 'classic' })).resolves.toBeUndefined();
+    // The queue's own exchange: durable topic (a direct one of that name would be refused).
+    await expect(asAdministrator((ch) => ch.assertExchange(own, 'direct', { durable: true }))).rejects.toThrow(/inequivalent arg 'type'/);
+    await expect(asAdministrator((ch) => ch.assertExchange(own, 'topic', { durable: true }))).resolves.toMatchObject({ exchange: own });
     expect(await transport.health()).toEqual({ connected: true, topologyDeclared: true });
 
     const received: string[] = [];
@@ -253,6 +270,126 @@ describe('RabbitMqTransport on a real broker', () => {
     await (await conn.createChannel()).deleteQueue(retryQueueOf(s.name, 100));
     await conn.close();
     expect(await transport.health()).toEqual({ connected: true, topologyDeclared: false });
+  });
+
+  it('when health is asked after a queue’s own exchange was deleted, then topologyDeclared is false', async () => {
+    const s = spec();
+    const transport = openTransport([s]);
+    await transport.declare([s]);
+    await asAdministrator((ch) => ch.deleteExchange(deadLetterExchangeOf(s.name)));
+    expect(await transport.health()).toEqual({ connected: true, topologyDeclared: false });
+  });
+
+  it('when a queue exists with the arguments of the earlier topology (dead-lettering through the default exchange), then declare fails naming the queue and what to do, and a changed maxAttempts likewise', async () => {
+    const s = spec({ maxAttempts: 3 });
+    const transport = openTransport([s]);
+    // As the transport declared it before queues had an exchange of their own.
+    await redeclare(s.name, {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 8,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': parkingQueueOf(s.name),
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    });
+    const refused = await transport.declare([s]).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; message: string },
+    );
+    expect(refused?.code).toBe('broker_topology_conflict');
+    expect(refused?.message).toContain(`queue ${s.name} exists with other arguments`);
+    expect(refused?.message).toMatch(/x-dead-letter-exchange/);
+    expect(refused?.message).toMatch(/delete the old queues.*or start with a new AMQP_QUEUE_PREFIX/);
+    expect(await transport.health()).toMatchObject({ topologyDeclared: false });
+
+    const other = spec({ maxAttempts: 3 });
+    const first = openTransport([other]);
+    await first.declare([other]);
+    const changed = openTransport([other], { exchange: uniqueName('ex') });
+    await expect(changed.declare([{ ...other, maxAttempts: 4 }])).rejects.toMatchObject({
+      code: 'broker_topology_conflict',
+      message: expect.stringMatching(new RegExp(`^queue ${other.name} exists .*x-delivery-limit`)),
+    });
+  });
+
+  it('with declareExchange false, checks the shared exchange instead of declaring it: a missing one fails the start, one declared by the operator is used as it is', async () => {
+    const s = spec();
+    const exchange = uniqueName('ex');
+    const transport = openTransport([s], { exchange, declareExchange: false });
+    await expect(transport.declare([s])).rejects.toMatchObject({
+      code: 'broker_exchange_missing',
+      message: expect.stringContaining(`exchange ${exchange} does not exist`),
+    });
+
+    // Declared by the operator with other properties than the transport would use (not durable):
+    // only a passive check accepts it; a declaring transport is refused, naming the exchange.
+    await asAdministrator((ch) => ch.assertExchange(exchange, 'topic', { durable: false }));
+    await transport.declare([s]);
+    const received: number[] = [];
+    await transport.consume(s, async (e) => {
+      received.push(nOf(e));
+    });
+    await transport.publish([placed(1)]);
+    await waitFor(() => received.length === 1, { description: 'the message' });
+    const declaring = openTransport([], { exchange });
+    await expect(declaring.declare([])).rejects.toMatchObject({
+      code: 'broker_topology_conflict',
+      message: expect.stringContaining(`exchange ${exchange} exists with other arguments`),
+    });
+
+    const operatorDeclared = uniqueName('ex');
+    await declareSharedExchange(brokerUrl(), operatorDeclared);
+    await declareSharedExchange(brokerUrl(), operatorDeclared); // idempotent
+    const checking = openTransport([], { exchange: operatorDeclared, declareExchange: false });
+    await checking.declare([]);
+    expect(await checking.health()).toEqual({ connected: true, topologyDeclared: true });
+  });
+
+  it('when a retry queue’s binding to the queue’s own exchange is missing, then the retry comes back (mandatory) and the message is requeued, never lost, and parked on its last attempt', async () => {
+    const s = spec({ maxAttempts: 3, retryDelaysMs: [50] });
+    const transport = openTransport([s]);
+    await transport.declare([s]);
+    const retry = retryQueueOf(s.name, 50);
+    await asAdministrator((ch) => ch.unbindQueue(retry, deadLetterExchangeOf(s.name), retry));
+    const attempts: number[] = [];
+    await transport.consume(s, async (_e, d) => {
+      attempts.push(d.attempt);
+      throw new Error('still failing');
+    });
+    await transport.publish([placed(1)]);
+
+    await waitFor(async () => (await transport.listParked(s.name)).length === 1, { description: 'the parked message' });
+    // Each returned retry put the message back (its delivery count is the next attempt).
+    expect(attempts).toEqual([1, 2, 3]);
+    expect((await transport.listParked(s.name))[0]?.lastError).toBe('Error: still failing');
+    expect(await queueDepth(brokerUrl(), retry)).toBe(0);
+    expect(await queueDepth(brokerUrl(), s.name)).toBe(0);
+  });
+
+  it('when a message is delivered over and over without ever being acked (a consumer crash loop), then the broker dead-letters it through the queue’s own exchange to the parking queue after the delivery limit', async () => {
+    const s = spec({ maxAttempts: 1 });
+    const transport = openTransport([s]);
+    await transport.declare([s]);
+    await transport.publish([placed(7)]);
+    // A consumer that never finishes a message: each delivery goes back to the queue, as when the
+    // process dies holding it.
+    let deliveries = 0;
+    const conn = await connect(brokerUrl());
+    closers.push(() => conn.close());
+    const ch = await conn.createChannel();
+    await ch.consume(s.name, (msg) => {
+      if (!msg) return;
+      deliveries++;
+      ch.nack(msg, false, true);
+    });
+
+    await waitFor(async () => (await transport.listParked(s.name)).length === 1, { description: 'the dead-lettered message' });
+    const [parked] = await transport.listParked(s.name);
+    expect(nOf(parked!.envelope!)).toBe(7);
+    expect(parked!.lastError).toBe('dead-lettered by the broker: delivery_limit');
+    // maxAttempts 1 + the margin of 5: the broker's limit, not ours, parked it.
+    expect(deliveries).toBeGreaterThanOrEqual(6);
+    expect(await queueDepth(brokerUrl(), s.name)).toBe(0);
   });
 
   it('publishes a message’s trace context as W3C AMQP headers too; a message without one gets none', async () => {

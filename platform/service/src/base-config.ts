@@ -39,6 +39,11 @@ export const messagingConfig = () => ({
     description: 'PostgreSQL URL of the embedded transport (embedded mode, when AMQP_URL is unset)',
   }),
   AMQP_EXCHANGE: str({ default: 'emporium', description: 'Topic exchange every message is published to' }),
+  AMQP_DECLARE_EXCHANGE: bool({
+    default: true,
+    description:
+      'Declare AMQP_EXCHANGE at start; false: only check it exists (the operator declares it, and the broker user needs no configure on it)',
+  }),
   AMQP_QUEUE_PREFIX: str({
     optional: true,
     description: 'Prefix of the queue names (`<prefix>.<service>`), for several systems on one broker',

@@ -106,6 +106,7 @@ function transportFromConfig(config: Record<string, unknown>, logger: Logger, me
     return new RabbitMqTransport({
       url: config.AMQP_URL,
       exchange: String(config.AMQP_EXCHANGE ?? 'emporium'),
+      declareExchange: config.AMQP_DECLARE_EXCHANGE !== false,
       ...(typeof config.AMQP_QUEUE_PREFIX === 'string' ? { queuePrefix: config.AMQP_QUEUE_PREFIX } : {}),
       logger,
       metrics,

@@ -1,6 +1,15 @@
 import type { ConfigSchema } from '@emporium/config';
 import amqp from 'amqplib';
-import { DEFAULT_RETRY_DELAYS_MS, EmbeddedTransport, type QueueSpec, RabbitMqTransport, type Transport } from '@emporium/messaging';
+import {
+  DEFAULT_RETRY_DELAYS_MS,
+  deadLetterExchangeOf,
+  EmbeddedTransport,
+  parkingQueueOf,
+  type QueueSpec,
+  RabbitMqTransport,
+  retryQueueOf,
+  type Transport,
+} from '@emporium/messaging';
 import { createLogger, type Logger } from '@emporium/observability';
 import { type RunningService, type ServiceModule, startService } from '@emporium/service';
 import { testAuthEnv } from './auth.js';
@@ -46,6 +55,10 @@ export async function createTestTransport(
   });
 }
 
+/**
+ * Deletes what a RabbitMQ transport with this exchange as queue prefix declared for the specs:
+ * each queue, its parking and retry queues, its own exchange (`.dlx`), then the shared exchange.
+ */
 export async function deleteTestTopology(exchange: string, specs: QueueSpec[]): Promise<void> {
   const conn = await amqp.connect(testAmqpUrl());
   try {
@@ -53,11 +66,9 @@ export async function deleteTestTopology(exchange: string, specs: QueueSpec[]): 
     ch.on('error', () => {});
     for (const spec of specs) {
       const q = `${exchange}.${spec.name}`;
-      for (const name of [q, `${q}.parked`, ...new Set(spec.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS).values()].map((x) =>
-        typeof x === 'number' ? `${q}.retry.${x}` : x,
-      )) {
-        await ch.deleteQueue(name).catch(() => {});
-      }
+      const retries = [...new Set(spec.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)].map((ms) => retryQueueOf(q, ms));
+      for (const name of [q, parkingQueueOf(q), ...retries]) await ch.deleteQueue(name).catch(() => {});
+      await ch.deleteExchange(deadLetterExchangeOf(q)).catch(() => {});
     }
     await ch.deleteExchange(exchange).catch(() => {});
     await ch.close().catch(() => {});

@@ -1,7 +1,8 @@
 /**
  * Least privilege in the distributed mode: each service reaches PostgreSQL as a role of its own
  * that owns only its database, and RabbitMQ as a user of its own that may touch only its own
- * queues and publish only the message types it publishes. Made at start, removed at stop.
+ * queues and publish only the message types it publishes. Made at start, removed at stop; the
+ * shared exchange, which those users may not declare, is declared here too (and stays).
  *
  * The names are stable per system (`<system>_<service>`) and the passwords fresh at every start:
  * the accounts a killed run left behind are taken over by the next start, never in its way.
@@ -9,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { createDb } from '@emporium/db';
+import { deadLetterExchangeOf, declareSharedExchange } from '@emporium/messaging';
 
 /** What a service does on the broker: the types it publishes, and its queue's bindings if it consumes. */
 export interface BrokerNeeds {
@@ -26,7 +28,7 @@ export interface ServiceNeeds {
 }
 
 export interface BrokerTopology {
-  /** The topic exchange every message is published to. */
+  /** The topic exchange every message is published to; createServiceAccounts declares it. */
   exchange: string;
   /** The prefix of every queue name (`<prefix>.<service>`), if any. */
   queuePrefix?: string | undefined;
@@ -54,47 +56,59 @@ export interface ServiceAccounts {
 /**
  * What a service's RabbitMQ user may do, derived from what the transport (platform/messaging
  * rabbitmq.ts) does on its behalf. Per AMQP operation RabbitMQ checks (access-control guide):
- *   exchange.declare          configure on the exchange (every service declares it at start)
+ *   exchange.declare          configure on the exchange; a passive declare (a check) nothing
  *   queue.declare             configure on the queue; with a dead-letter exchange, also write on
- *                             that exchange and read on the queue (our queues dead-letter to the
- *                             nameless exchange, `amq.default` in permissions)
+ *                             that exchange and read on the queue
  *   queue.bind                write on the queue, read on the exchange, topic read on the binding key
+ *   exchange.bind             write on the destination, read on the source, topic read on the key
  *   basic.publish             write on the exchange, topic write on the routing key (topic exchange)
  *   basic.consume / get       read on the queue
- * Retries and parking are published to the nameless exchange with the retry or parking queue as
- * routing key: a consumer needs write on `amq.default`.
- * TODO(platform/messaging): the nameless exchange reaches every queue and no topic permission
- * narrows it (it is direct), so a consumer's user can still put a message into another service's
- * queue that way. Closing it needs the transport to republish through an exchange of the
- * consumer's own (`<queue>.retry`, bound to its retry and parking queues); and every service
- * declaring the shared exchange needs configure on it, which also allows deleting it.
+ * The shared exchange is declared by the administrator (createServiceAccounts), and the services
+ * only check it (AMQP_DECLARE_EXCHANGE=false): configure on it would also allow deleting it.
+ * A consumer's retries, parking and dead-lettering go through an exchange of its queue's own
+ * (`<queue>.dlx`, bound only to its queue, parking queue and retry queues), never the nameless
+ * default exchange (`amq.default`), which reaches every queue of the vhost: so no user can put a
+ * message into another service's queue. That own exchange is a topic one with a topic permission
+ * limited to the queue names: the user reads it (to bind its queues) and writes the shared one, so
+ * it could bind it to the shared exchange and publish there under any key; the topic permission
+ * refuses such a binding for every key but its own queue names (which no consumer binds).
  */
 export interface BrokerGrant {
   configure: string;
   write: string;
   read: string;
-  /** Topic permission on the system's exchange: routing keys it may publish. */
-  topicWrite: string;
-  /** Topic permission on the system's exchange: binding keys it may bind its queue with. */
-  topicRead: string;
+  /** Topic permissions per exchange: routing keys the user may publish (write) and bind with (read). */
+  topics: { exchange: string; write: string; read: string }[];
 }
 
 const NOTHING = '^$';
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const anyOf = (patterns: readonly string[]) => (patterns.length ? `^(${patterns.join('|')})$` : NOTHING);
 
+/** The service's queue name on the broker, as the transport names it (`<prefix>.<service>`). */
+const queueNameOf = (service: string, topology: BrokerTopology) => (topology.queuePrefix ? `${topology.queuePrefix}.${service}` : service);
+
 export function brokerGrantOf(service: string, needs: BrokerNeeds, topology: BrokerTopology): BrokerGrant {
   const exchange = escapeRegex(topology.exchange);
-  const queue = escapeRegex(topology.queuePrefix ? `${topology.queuePrefix}.${service}` : service);
+  const publishing = { exchange: topology.exchange, write: anyOf(needs.publishes.map(escapeRegex)), read: NOTHING };
+  if (needs.queue === undefined) {
+    // Publishes only: the shared exchange, nothing else. Its health check is a passive declare.
+    return { configure: NOTHING, write: anyOf([exchange]), read: NOTHING, topics: [publishing] };
+  }
+  const queueName = queueNameOf(service, topology);
+  const queue = escapeRegex(queueName);
   // The queue, its parking queue and its retry queues (one per delay, `.retry.<ms>`).
   const ownQueues = `${queue}(\\.parked|\\.retry\\.[0-9]+)?`;
-  const consumes = needs.queue !== undefined;
+  const ownExchange = escapeRegex(deadLetterExchangeOf(queueName));
   return {
-    configure: anyOf(consumes ? [exchange, ownQueues] : [exchange]),
-    write: anyOf(consumes ? [exchange, queue, 'amq\\.default'] : [exchange]),
-    read: consumes ? anyOf([exchange, ownQueues]) : NOTHING,
-    topicWrite: anyOf(needs.publishes.map(escapeRegex)),
-    topicRead: anyOf((needs.queue?.bindings ?? []).map(escapeRegex)),
+    configure: anyOf([ownQueues, ownExchange]),
+    // Own queues: as binding destinations. The shared exchange: topic-limited below.
+    write: anyOf([exchange, ownExchange, ownQueues]),
+    read: anyOf([exchange, ownExchange, ownQueues]),
+    topics: [
+      { ...publishing, read: anyOf(needs.queue.bindings.map(escapeRegex)) },
+      { exchange: deadLetterExchangeOf(queueName), write: anyOf([ownQueues]), read: anyOf([ownQueues]) },
+    ],
   };
 }
 
@@ -146,14 +160,17 @@ export async function createServiceAccounts(options: AccountsOptions): Promise<S
     if (brokerServices.length) {
       const vhost = vhostOf(options.amqpUrl);
       const definitions: BrokerDefinitions = { users: [], permissions: [], topic_permissions: [] };
+      // The services only check the shared exchange (their users may not configure it): it is
+      // declared here, as the administrator, before any of them starts.
+      await declareSharedExchange(options.amqpUrl, options.exchange);
       for (const s of brokerServices) {
         const user = accountName(options.system, s.name);
         const password = newPassword();
         const grant = brokerGrantOf(s.name, s.broker, options);
         definitions.users.push({ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: HASHING, tags: '' });
         definitions.permissions.push({ user, vhost, configure: grant.configure, write: grant.write, read: grant.read });
-        // Without a topic permission on an exchange RabbitMQ allows every key: there is always one.
-        definitions.topic_permissions.push({ user, vhost, exchange: options.exchange, write: grant.topicWrite, read: grant.topicRead });
+        // Without a topic permission on a topic exchange RabbitMQ allows every key: one per exchange it writes.
+        for (const topic of grant.topics) definitions.topic_permissions.push({ user, vhost, ...topic });
         users.push(user);
         amqpUrls.set(s.name, withCredentials(options.amqpUrl, user, password));
       }

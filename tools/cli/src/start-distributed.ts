@@ -115,6 +115,8 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
       env.AMQP_URL = accounts?.amqpUrl(name) ?? options.amqp.url;
       if (options.amqp.exchange) env.AMQP_EXCHANGE = options.amqp.exchange;
       if (options.amqp.queuePrefix) env.AMQP_QUEUE_PREFIX = options.amqp.queuePrefix;
+      // Their own users may not configure the shared exchange: createServiceAccounts declared it.
+      if (accounts) env.AMQP_DECLARE_EXCHANGE = 'false';
     }
     if (entry.module.migrations) env.DATABASE_URL = accounts?.databaseUrl(name) ?? (databases.get(name) as string);
     Object.assign(env, options.env?.[name] ?? {});

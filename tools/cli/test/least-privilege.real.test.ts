@@ -9,8 +9,11 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createDb, databaseUrl } from '@emporium/db';
-import { createTestDatabase, testAmqpUrl, testServerUrl, uniqueName } from '@emporium/testing';
+import { createEnvelope, deadLetterExchangeOf, defineMessage, RabbitMqTransport } from '@emporium/messaging';
+import { createLogger } from '@emporium/observability';
+import { createTestDatabase, deleteTestTopology, testAmqpUrl, testServerUrl, uniqueName, waitFor } from '@emporium/testing';
 import amqp, { type ConfirmChannel } from 'amqplib';
+import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountName, createServiceAccounts } from '../src/least-privilege.js';
 import { SYSTEM } from '../src/services.js';
@@ -203,6 +206,47 @@ describe('least privilege in the distributed mode: a database role and a broker 
     expect(await brokerAnswer(inventory, (ch) => ch.checkQueue(`${exchange}.inventory`))).toBe('ok');
   });
 
+  it('the inventory user cannot reach another service’s queue through the default exchange or the payments queue’s own exchange, nor delete or redeclare the shared exchange, nor route foreign keys onto it through its own exchange', async () => {
+    const inventory = system.connectionOf('inventory').amqpUrl as string;
+    const exchange = system.exchange;
+    const paymentsQueue = `${exchange}.payments`;
+    const ownQueue = `${exchange}.inventory`;
+    const captured = SYSTEM.find((e) => e.module.name === 'payments')?.module.publishes?.find((m) => m.type.includes('capture'))?.type;
+    expect(captured).toBeDefined();
+    const publishTo = (target: string, key: string) => async (ch: ConfirmChannel) => {
+      ch.publish(target, key, Buffer.from('{}'), { persistent: true, mandatory: true });
+      await ch.waitForConfirms();
+    };
+
+    // The nameless exchange reaches every queue by name: no write on it at all.
+    expect(await brokerAnswer(inventory, publishTo('', paymentsQueue))).toEqual({
+      ...refused,
+      message: expect.stringContaining("access to exchange 'amq.default'"),
+    });
+    expect(await brokerAnswer(inventory, publishTo(deadLetterExchangeOf(paymentsQueue), paymentsQueue))).toEqual({
+      ...refused,
+      message: expect.stringContaining(`access to exchange '${deadLetterExchangeOf(paymentsQueue)}'`),
+    });
+    // The shared exchange is the operator's: neither deleted nor declared (with its own or other properties).
+    expect(await brokerAnswer(inventory, (ch) => ch.deleteExchange(exchange))).toEqual(refused);
+    expect(await brokerAnswer(inventory, (ch) => ch.assertExchange(exchange, 'topic', { durable: false }))).toEqual(refused);
+    expect(await brokerAnswer(inventory, (ch) => ch.assertExchange(exchange, 'topic', { durable: true }))).toEqual(refused);
+    expect(await brokerAnswer(inventory, (ch) => ch.checkExchange(exchange))).toBe('ok');
+    // Its own exchange bound to the shared one would forward any key the topic permission there refuses.
+    const own = deadLetterExchangeOf(ownQueue);
+    expect(await brokerAnswer(inventory, (ch) => ch.bindExchange(exchange, own, captured as string))).toEqual({
+      ...refused,
+      message: expect.stringContaining(`access to topic '${captured}'`),
+    });
+    expect(await brokerAnswer(inventory, publishTo(own, captured as string))).toEqual({
+      ...refused,
+      message: expect.stringContaining(`access to topic '${captured}'`),
+    });
+    // Its own exchange with its own queue's name is what its retries use.
+    expect(await brokerAnswer(inventory, publishTo(own, `${ownQueue}.parked`))).toBe('ok');
+    expect(await brokerAnswer(inventory, (ch) => ch.get(`${ownQueue}.parked`, { noAck: true }))).toBe('ok');
+  });
+
   it('when the system stops, its roles and users are gone, their passwords were never written, and the data stays', async () => {
     const names = [...new Set([...SERVICES_WITH_DATABASE, ...SERVICES_ON_BROKER])].map(accountOf).sort();
     expect(await databaseRoles(names)).toEqual(SERVICES_WITH_DATABASE.map(accountOf).sort());
@@ -256,9 +300,8 @@ describe('a run that was killed before it removed its accounts', () => {
 
       const next = await createServiceAccounts(options);
       expect(await sqlAs(next.databaseUrl('orders') as string, 'SELECT count(*)::int AS n FROM saved')).toEqual({ rows: [{ n: 1 }] });
-      expect(await brokerAnswer(next.amqpUrl('orders') as string, (ch) => ch.assertExchange(exchange, 'topic', { durable: true }))).toBe(
-        'ok',
-      );
+      // The exchange was declared by the administrator: the user only checks it.
+      expect(await brokerAnswer(next.amqpUrl('orders') as string, (ch) => ch.checkExchange(exchange))).toBe('ok');
       // The old password no longer opens the user.
       await expect(amqp.connect(killed.amqpUrl('orders') as string)).rejects.toThrow(/ACCESS_REFUSED/);
       await next.remove();
@@ -274,5 +317,64 @@ describe('a run that was killed before it removed its accounts', () => {
     }
     expect(await databaseRoles([accountName(system, 'orders')])).toEqual([]);
     expect(await brokerUsers()).not.toContain(accountName(system, 'orders'));
+  }, 60_000);
+});
+
+describe('a consumer under its own least-privilege user', () => {
+  it('retries a failing message and parks it after the last attempt through its queue’s own exchange, an operator replays it, and the same user cannot start a service that declares the shared exchange', async () => {
+    const system = uniqueName('lpq');
+    const exchange = system;
+    const spec = { name: 'orders', bindings: ['orders.test.poison.v1'], maxAttempts: 3, retryDelaysMs: [50, 100] };
+    const accounts = await createServiceAccounts({
+      system,
+      services: [{ name: 'orders', broker: { publishes: ['orders.test.poison.v1'], queue: { bindings: spec.bindings } } }],
+      amqpUrl: testAmqpUrl(),
+      exchange,
+      queuePrefix: exchange,
+      rabbitmqctl,
+    });
+    const logger = createLogger({ service: 'lp-test', level: 'silent', pretty: false });
+    const asUser = (declareExchange: boolean) =>
+      new RabbitMqTransport({
+        url: accounts.amqpUrl('orders') as string,
+        exchange,
+        queuePrefix: exchange,
+        declareExchange,
+        logger,
+        connectTimeoutMs: 10_000,
+      });
+    const transport = asUser(false);
+    const operator = new RabbitMqTransport({ url: testAmqpUrl(), exchange, queuePrefix: exchange, logger });
+    try {
+      let fixed = false;
+      const attempts: number[] = [];
+      await transport.consume(spec, async (_e, d) => {
+        attempts.push(d.attempt);
+        if (!fixed) throw new Error('not yet');
+      });
+      const poison = createEnvelope(defineMessage('orders.test.poison.v1', Type.Object({})), {}, { source: 'test' });
+      await transport.publish([poison]);
+
+      await waitFor(async () => (await operator.listParked('orders')).length === 1, { description: 'the parked message' });
+      expect(attempts).toEqual([1, 2, 3]);
+      expect((await operator.listParked('orders'))[0]).toMatchObject({ attempts: 3, lastError: 'Error: not yet' });
+      fixed = true;
+      expect(await operator.replayParked('orders')).toBe(1);
+      await waitFor(() => attempts.length === 4, { description: 'the replayed message' });
+      expect(attempts.at(-1)).toBe(1);
+
+      // Without AMQP_DECLARE_EXCHANGE=false the start fails at once, saying so.
+      const declaring = asUser(true);
+      await expect(declaring.declare([spec])).rejects.toMatchObject({
+        code: 'broker_access_refused',
+        message: expect.stringContaining('AMQP_DECLARE_EXCHANGE=false'),
+      });
+      await declaring.close();
+    } finally {
+      await transport.close();
+      await operator.close();
+      await accounts.remove();
+      await deleteTestTopology(exchange, [spec]);
+    }
   }, 60_000);
 });
