@@ -2,7 +2,7 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { SYSTEM, type SystemTokens, startDistributed } from '@emporium/cli';
 import { databaseUrl, ensureDatabase } from '@emporium/db';
-import { DEFAULT_RETRY_DELAYS_MS, parkingQueueOf, retryQueueOf } from '@emporium/messaging';
+import { DEFAULT_RETRY_DELAYS_MS, deadLetterExchangeOf, parkingQueueOf, retryQueueOf } from '@emporium/messaging';
 import { freePortBlock } from '@emporium/testing';
 import type { CheckoutBenchOptions } from './options.js';
 
@@ -50,7 +50,7 @@ export async function stockUp(inventoryUrl: string, tokens: SystemTokens, skus: 
   }
 }
 
-/** The run's queues (each consumer's, its parking and retry queues, the probe's) and its exchange. */
+/** The run's queues (each consumer's, its parking and retry queues, the probe's) and its exchanges. */
 export async function deleteTopology(url: string, exchange: string, env: Record<string, Record<string, string>>): Promise<void> {
   const conn = await amqp.connect(url);
   try {
@@ -59,6 +59,7 @@ export async function deleteTopology(url: string, exchange: string, env: Record<
       const queue = `${exchange}.${entry.module.name}`;
       const delays = env[entry.module.name]?.CONSUMER_RETRY_DELAYS_MS?.split(',').map(Number) ?? DEFAULT_RETRY_DELAYS_MS;
       for (const q of [queue, parkingQueueOf(queue), ...new Set(delays.map((d) => retryQueueOf(queue, d)))]) await ch.deleteQueue(q);
+      await ch.deleteExchange(deadLetterExchangeOf(queue));
     }
     await ch.deleteQueue(`${exchange}.probe`);
     await ch.deleteExchange(exchange);
