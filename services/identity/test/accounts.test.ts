@@ -143,15 +143,15 @@ describe('login', () => {
         expect(res.statusCode).toBe(401);
         return performance.now() - started;
       };
-      // The fastest of several tries each: a loaded machine only ever adds time, so the minimum is
-      // the closest to the work itself.
-      const fastest = async (email: () => string) => {
-        let best = Number.POSITIVE_INFINITY;
-        for (let i = 0; i < 6; i++) best = Math.min(best, await time(email()));
-        return best;
-      };
-      const wrong = await fastest(() => account.email);
-      const unknown = await fastest(() => anEmail('ghost'));
+      // The fastest of several tries each, taken in turns: a loaded machine only ever adds time,
+      // so the minimum is the closest to the work itself, and alternating puts a burst of load
+      // from elsewhere on both sides (one side's tries all in a row flaked at 0.31× on a loaded CI).
+      let wrong = Number.POSITIVE_INFINITY;
+      let unknown = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 8; i++) {
+        wrong = Math.min(wrong, await time(account.email));
+        unknown = Math.min(unknown, await time(anEmail('ghost')));
+      }
       // Without the dummy verify an unknown e-mail answers in a few ms, a known one after the hash.
       expect(unknown).toBeGreaterThan(wrong * 0.5);
     } finally {
