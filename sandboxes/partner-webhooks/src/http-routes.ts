@@ -72,8 +72,12 @@ function headersOf(request: FastifyRequest): Record<string, string> {
   return out;
 }
 
-/** Unix seconds in plain digits: the library would read "1700000000x" as the second it starts with. */
-const TIMESTAMP = /^\d{1,12}$/;
+/**
+ * Unix seconds in plain digits, written as the sender signed them: the library reads "1700000000x"
+ * as the second it starts with, and rebuilds the signed content from the number, so "01700000000"
+ * (a leading zero, a header that was not what was signed) would verify too.
+ */
+const TIMESTAMP = /^(0|[1-9]\d{0,11})$/;
 
 /** Verifies a Standard Webhooks signature on the raw body (constant-time; timestamp within 5 minutes). */
 function verify(secret: string, body: string, headers: Record<string, string>): boolean {

@@ -225,6 +225,14 @@ describe('payments’ verifier, for any delivery', () => {
     );
   });
 
+  it('a timestamp header with a leading zero (the signed second to parseInt, not what was signed) never verifies', () => {
+    const secret = newSecret();
+    const genuine = sign(secret, 'evt_leading_zero', NOW_S, '{}');
+    expect(verifies(secret, genuine)).toBe(true);
+    expect(verifies(secret, { ...genuine, timestamp: `0${genuine.timestamp}` })).toBe(false);
+    expect(verifies(secret, { ...genuine, timestamp: `00${genuine.timestamp}` })).toBe(false);
+  });
+
   it('the body counts as UTF-8 text: a byte edit verifies only when the bytes decode to the very text signed (around an encoded U+FFFD), any other is refused', () => {
     // payments hands the verifier the raw Buffer, and the library decodes it before the HMAC:
     // invalid UTF-8 becomes U+FFFD, so dropping the last byte of an encoded U+FFFD (EF BF BD)

@@ -38,8 +38,12 @@ export function createWebhookVerifier(secret: string): Webhook {
   return new StrictTimestampWebhook(secret);
 }
 
-/** Unix seconds in plain digits: the library alone reads "1700000000x" as the second it starts with. */
-const TIMESTAMP = /^\d{1,12}$/;
+/**
+ * Unix seconds in plain digits, written as the sender signed them: the library reads "1700000000x"
+ * as the second it starts with, and rebuilds the signed content from the number, so "01700000000"
+ * (a leading zero, a header that was not what was signed) would verify too.
+ */
+const TIMESTAMP = /^(0|[1-9]\d{0,11})$/;
 
 /** Standard Webhooks verification that also refuses a timestamp header that is not plain digits. */
 class StrictTimestampWebhook extends Webhook {
