@@ -28,6 +28,7 @@ import {
   type Metrics,
 } from '@emporium/observability';
 import { createServiceApp, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.js';
+import { databaseConfig } from './base-config.js';
 
 /** What a service's buildApp and handlers receive: everything passed in, nothing global. */
 export interface ServiceContext<DB, S extends ConfigSchema> {
@@ -333,6 +334,31 @@ export function dispatcher<DB>(
  * timeout, and turn a configuration error into one line naming the variable.
  */
 export async function runMain<DB, S extends ConfigSchema>(module: ServiceModule<DB, S>): Promise<void> {
+  // `node dist/main.js migrate`: the migrations alone, then exit. A Kubernetes init container runs
+  // it before a new version serves; it reads only DATABASE_URL and starts no server or broker.
+  if (process.argv[2] === 'migrate') {
+    let db: Db<DB> | undefined;
+    let code = 0;
+    try {
+      if (module.migrations) {
+        const { DATABASE_URL } = loadConfig(databaseConfig(), process.env);
+        db = createDb<DB>(DATABASE_URL, { max: 1, applicationName: `${module.name}-migrate` });
+        await migrate(db, PLATFORM_MIGRATIONS, 'platform_migrations');
+        const applied = await migrate(db, module.migrations, 'schema_migrations');
+        process.stdout.write(`${module.name}: ${applied.length ? `applied ${applied.join(', ')}` : 'migrations up to date'}\n`);
+      } else {
+        process.stdout.write(`${module.name}: no migrations\n`);
+      }
+    } catch (error) {
+      const invalid = error instanceof ConfigError;
+      const why = invalid ? `invalid configuration: ${error.message}` : `migrations failed: ${String((error as Error).message ?? error)}`;
+      process.stderr.write(`${module.name}: ${why.replace(/\s+/g, ' ')}\n`);
+      code = invalid ? 78 : 1;
+    } finally {
+      await db?.destroy().catch(() => {});
+    }
+    process.exit(code);
+  }
   let running: RunningService<DB, S>;
   try {
     running = await startService(module, { env: process.env });

@@ -1,4 +1,16 @@
-export { SYSTEM, SERVICES, databaseName, BROKER_DATABASE, linksFor, newSecrets, type SystemEntry, type SystemSecrets } from './services.js';
+export {
+  SYSTEM,
+  SERVICES,
+  databaseName,
+  BROKER_DATABASE,
+  linksFor,
+  newSecrets,
+  oidcClientsOf,
+  type Links,
+  type SystemEntry,
+  type SystemSecrets,
+} from './services.js';
+export { accountName, brokerGrantOf, rabbitPasswordHash, scramSha256Verifier, type BrokerNeeds } from './least-privilege.js';
 export { startSystem, seedDemoStock, type RunningSystem, type SystemOptions } from './system.js';
 export { startEmbedded } from './start-embedded.js';
 export { startDistributed } from './start-distributed.js';
