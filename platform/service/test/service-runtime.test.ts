@@ -66,7 +66,10 @@ describe('the service runtime', () => {
     const logger = createLogger({ service: 'test', level: 'silent', pretty: false });
     transport =
       testMode() === 'real'
-        ? new RabbitMqTransport({ url: testAmqpUrl(), exchange: uniqueName('ex'), logger })
+        ? (() => {
+            const exchange = uniqueName('ex');
+            return new RabbitMqTransport({ url: testAmqpUrl(), exchange, queuePrefix: exchange, logger });
+          })()
         : new EmbeddedTransport({ url: await createTestDatabase('broker'), logger, pollIntervalMs: 200 });
     service = await startService(notes, {
       env: { DATABASE_URL: await createTestDatabase('notes'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },

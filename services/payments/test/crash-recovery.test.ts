@@ -35,8 +35,8 @@ describe('payments SIGKILLed between the provider’s commit and ours', () => {
     let brokerEnv: Record<string, string>;
     if (testMode() === 'real') {
       const exchange = uniqueName('ex');
-      transport = new RabbitMqTransport({ url: testAmqpUrl(), exchange, logger: quiet });
-      brokerEnv = { AMQP_URL: testAmqpUrl(), AMQP_EXCHANGE: exchange };
+      transport = new RabbitMqTransport({ url: testAmqpUrl(), exchange, queuePrefix: exchange, logger: quiet });
+      brokerEnv = { AMQP_URL: testAmqpUrl(), AMQP_EXCHANGE: exchange, AMQP_QUEUE_PREFIX: exchange };
     } else {
       const url = await createTestDatabase('broker');
       transport = new EmbeddedTransport({ url, logger: quiet, pollIntervalMs: 100 });

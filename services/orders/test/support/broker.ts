@@ -11,8 +11,10 @@ export async function aSharedBroker(): Promise<{ transport: Transport; env: Reco
   if (testMode() === 'real') {
     const exchange = uniqueName('ex');
     return {
-      transport: new RabbitMqTransport({ url: testAmqpUrl(), exchange, logger }),
-      env: { AMQP_URL: testAmqpUrl(), AMQP_EXCHANGE: exchange },
+      // Queues of this run's own (`<exchange>.<queue>`): a queue named like the service would be
+      // shared with every other run on the broker, and with its topology.
+      transport: new RabbitMqTransport({ url: testAmqpUrl(), exchange, queuePrefix: exchange, logger }),
+      env: { AMQP_URL: testAmqpUrl(), AMQP_EXCHANGE: exchange, AMQP_QUEUE_PREFIX: exchange },
     };
   }
   const url = await createTestDatabase('broker');
