@@ -324,7 +324,14 @@ describe('checkout flows, distributed, through the gateway', () => {
     const ours = new Set(placed.map((p) => p.orderId));
     const ledger = (await providerLedger(system)).filter((e) => ours.has(e.order_id));
     const captures = kinds(ledger, 'capture');
-    expect(captures).toHaveLength(20);
+    // On a mismatch, each odd order's view and its whole ledger, so the failure says what happened.
+    const odd = [...new Set(captures.map((c) => c.order_id))].filter(
+      (id) => final.get(id)?.status !== 'confirmed' || captures.filter((c) => c.order_id === id).length !== 1,
+    );
+    expect(
+      captures,
+      odd.map((id) => `${JSON.stringify(final.get(id))}\n${JSON.stringify(ledger.filter((e) => e.order_id === id))}`).join('\n'),
+    ).toHaveLength(20);
     expect(new Set(captures.map((c) => c.order_id))).toEqual(new Set(confirmed.map((o) => o.id)));
     for (const c of captures) expect(c.amount).toBe(final.get(c.order_id)?.total.amount);
     expect(kinds(ledger, 'refund')).toEqual([]);
