@@ -361,6 +361,13 @@ function adaptForPodman(deployment: KubeObject, configMap: KubeObject, run: { im
   const secretKeys = new Set<string>();
   const pod = d.spec.template.spec;
   pod.hostNetwork = true;
+  // podman runs init containers "once" by default and removes each after it exited; podman 4.3
+  // sometimes tries that before it has seen the exit ("cannot remove container … as it is
+  // running", one CI run). "always" keeps the exited init container in the pod, as Kubernetes
+  // does, and kube down removes it with the rest.
+  const always = { 'io.podman.annotations.init.container.type': 'always' };
+  d.metadata = { ...d.metadata, annotations: { ...d.metadata?.annotations, ...always } };
+  d.spec.template.metadata = { ...d.spec.template.metadata, annotations: { ...d.spec.template.metadata?.annotations, ...always } };
   const nodeProbe = (p: any) => {
     if (!p?.httpGet) return p;
     const { httpGet, ...rest } = p;
