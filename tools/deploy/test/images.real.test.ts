@@ -366,7 +366,7 @@ function adaptForPodman(deployment: KubeObject, configMap: KubeObject, run: { im
   // running", one CI run). "always" keeps the exited init container in the pod, as Kubernetes
   // does, and kube down removes it with the rest.
   const always = { 'io.podman.annotations.init.container.type': 'always' };
-  d.metadata = { ...d.metadata, annotations: { ...d.metadata?.annotations, ...always } };
+  d.metadata = { ...d.metadata, annotations: { ...(d.metadata.annotations as Record<string, string> | undefined), ...always } };
   d.spec.template.metadata = { ...d.spec.template.metadata, annotations: { ...d.spec.template.metadata?.annotations, ...always } };
   const nodeProbe = (p: any) => {
     if (!p?.httpGet) return p;
