@@ -6,13 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createLogger } from '@emporium/observability';
-import { RabbitMqTransport } from '@emporium/messaging';
-import { testAmqpUrl, uniqueName, waitFor } from '@emporium/testing';
+import { uniqueName } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AcceptedOrder, checkInvariants, type CheckOptions, type Finding, formatFindings } from '../src/invariants.js';
 import { SYSTEM } from '../src/services.js';
 import { startTestSystem, type TestSystem } from './support/distributed.js';
+import { findingsOnceQuiet, type InvariantWatch, watchInvariants } from './support/invariants.js';
 
 const run = promisify(execFile);
 
@@ -46,9 +45,8 @@ function random(seed: number) {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash recovery: 300 checkouts while services are killed and the broker connection is cut', () => {
-  const logger = createLogger({ service: 'crash-recovery', level: 'silent', pretty: false });
   let system: TestSystem;
-  let transport: RabbitMqTransport;
+  let invariants: InvariantWatch | undefined;
   let check: CheckOptions;
   const accepted: AcceptedOrder[] = [];
 
@@ -77,29 +75,12 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
       },
     };
     system = await startTestSystem({ env });
-    const admin = { ...(await system.tokens.staff('inventory', ['admin'])), 'content-type': 'application/json' };
-    transport = new RabbitMqTransport({ url: testAmqpUrl(), exchange: system.exchange, queuePrefix: system.exchange, logger });
-    const startStock: Record<string, number> = {};
-    for (const sku of SKUS) {
-      const res = await fetch(`${system.urls.inventory}/api/inventory/skus/${sku}/locations/main`, {
-        method: 'PUT',
-        headers: admin,
-        body: JSON.stringify({ onHand: STOCK_PER_SKU }),
-      });
-      expect(res.status).toBe(200);
-      startStock[sku] = ((await res.json()) as { onHand: number }).onHand;
-    }
-    check = {
-      urls: system.urls,
-      tokens: system.tokens,
-      acceptedOrders: accepted,
-      startStock,
-      parked: { transport, queues: SYSTEM.filter((e) => e.module.consumes).map((e) => e.module.name) },
-    };
+    invariants = await watchInvariants(system, { skus: SKUS, onHand: STOCK_PER_SKU }, accepted);
+    check = invariants.check;
   }, 180_000);
 
   afterAll(async () => {
-    await transport?.close();
+    await invariants?.close();
     await system?.stop();
   }, 120_000);
 
@@ -228,14 +209,7 @@ describe('crash recovery: 300 checkouts while services are killed and the broker
     const placed = Date.now();
 
     // Quiet: every order settled, every message sent and every notification delivered.
-    findings = await waitFor(
-      async () => {
-        const now = await checkInvariants(check);
-        findings = now;
-        return now.length === 0 ? now : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 2_000, description: 'the system to be quiet with every invariant holding' },
-    ).catch(() => findings);
+    findings = await findingsOnceQuiet(check);
     expect(findings, `seed ${seed}\n${formatFindings(findings)}`).toEqual([]);
 
     const views = await Promise.all(

@@ -10,14 +10,13 @@
  * refuse connections) and clients retry; with two replicas behind a Service the readiness probe
  * moves traffic first. What this proves is the part that replicas cannot: the drain itself.
  */
-import { createLogger } from '@emporium/observability';
-import { RabbitMqTransport } from '@emporium/messaging';
-import { testAmqpUrl, uniqueName, waitFor } from '@emporium/testing';
+import { uniqueName, waitFor } from '@emporium/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AcceptedOrder, checkInvariants, type CheckOptions, type Finding, formatFindings } from '../src/invariants.js';
+import { type AcceptedOrder, formatFindings } from '../src/invariants.js';
 import { SYSTEM } from '../src/services.js';
 import { startTestSystem, type TestSystem } from './support/distributed.js';
-import { orderBody, placeOrder, setStock } from './support/shop.js';
+import { findingsOnceQuiet, type InvariantWatch, watchInvariants } from './support/invariants.js';
+import { orderBody, placeOrder } from './support/shop.js';
 
 /** The services, restarted one after another; the gateway last, as it fronts the others. */
 const ROLLED = ['catalog', 'inventory', 'payments', 'orders', 'notifications', 'identity', 'gateway'] as const;
@@ -29,10 +28,8 @@ const SHUTDOWN_TIMEOUT_MS = 20_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('rolling restart: every service drained and restarted in turn while orders flow', () => {
-  const logger = createLogger({ service: 'rolling-restart', level: 'silent', pretty: false });
   let system: TestSystem;
-  let transport: RabbitMqTransport;
-  let check: CheckOptions;
+  let invariants: InvariantWatch | undefined;
   const accepted: AcceptedOrder[] = [];
 
   beforeAll(async () => {
@@ -43,24 +40,13 @@ describe('rolling restart: every service drained and restarted in turn while ord
     // restart probes again after 300 ms rather than failing requests fast for 10 s.
     env.gateway = { ...env.gateway, UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '300' };
     system = await startTestSystem({ env });
-    transport = new RabbitMqTransport({ url: testAmqpUrl(), exchange: system.exchange, queuePrefix: system.exchange, logger });
-    const startStock: Record<string, number> = {};
-    for (const sku of SKUS) startStock[sku] = (await setStock(system, sku, STOCK_PER_SKU)).onHand;
-    check = {
-      urls: system.urls,
-      tokens: system.tokens,
-      acceptedOrders: accepted,
-      startStock,
-      parked: { transport, queues: SYSTEM.filter((e) => e.module.consumes).map((e) => e.module.name) },
-    };
+    invariants = await watchInvariants(system, { skus: SKUS, onHand: STOCK_PER_SKU }, accepted);
   }, 180_000);
 
   afterAll(async () => {
-    await transport?.close();
+    await invariants?.close();
     await system?.stop();
   }, 120_000);
-
-  let findings: Finding[] = [];
 
   it('when each service is sent SIGTERM and started again one by one while customers order, then each drains and exits 0, every order is accepted with retries alone, and once quiet every invariant holds', async () => {
     const attempts = { sent: 0, retried: 0, byAnswer: new Map<string, number>() };
@@ -124,14 +110,7 @@ describe('rolling restart: every service drained and restarted in turn while ord
 
     await Promise.all([roll, ...customers]);
 
-    findings = await waitFor(
-      async () => {
-        const now = await checkInvariants(check);
-        findings = now;
-        return now.length === 0 ? now : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 2_000, description: 'the system to be quiet with every invariant holding' },
-    ).catch(() => findings);
+    const findings = await findingsOnceQuiet((invariants as InvariantWatch).check);
 
     console.log(
       `rolling-restart: ${accepted.length} orders accepted, ${attempts.sent} POSTs (${attempts.retried} retries: ` +
