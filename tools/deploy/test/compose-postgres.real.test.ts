@@ -63,6 +63,9 @@ function serviceUrl(service: string, password: string, database = nameOf(service
   return url.toString();
 }
 
+// init.sh is a psql script (PostgreSQL's image runs it with psql). Without psql it cannot run at
+// all: a developer's real-server run says so loudly above and leaves this out; CI
+// (EMPORIUM_REQUIRE_REAL=1) never skips it and fails instead.
 describe.skipIf(!havePsql && process.env.EMPORIUM_REQUIRE_REAL !== '1')('compose: postgres/init.sh', () => {
   let dir: string;
   let env: Record<string, string>;
